@@ -1,0 +1,41 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { APP_CONFIG } from './app.constants';
+import type { AppConfig } from './config/app-config';
+import { dataSourceOptions, openDatabase } from './database/database';
+import { IndexController, SampleLinks } from './index.controller';
+import { TasksModule } from './tasks/tasks.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  /**
+   * The whole sample app for a configuration. Pass an open `dataSource` to reuse one (main.ts
+   * opens it first to migrate and seed); otherwise the module opens and migrates its own.
+   */
+  static forRoot(config: AppConfig, options: { dataSource?: DataSource } = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          // No retries: a wrong DATABASE_URL should fail startup now, not after 30 s of retries.
+          useFactory: () => ({ ...dataSourceOptions(config.database), retryAttempts: 0 }),
+          dataSourceFactory: async () => options.dataSource ?? openDatabase(config.database),
+        }),
+        TasksModule,
+        UsersModule,
+      ],
+      controllers: [IndexController],
+      providers: [
+        SampleLinks,
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Conversation, User } from '../entities';
+import { TasksModule } from '../tasks/tasks.module';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User, Conversation]), TasksModule],
+  controllers: [UsersController],
+  providers: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,4 @@
+export { parseDuration, isDuration, InvalidDurationError } from './duration';
+export type { Duration, DurationUnit } from './duration';
+export { TTL } from './ttl';
+export type { TtlTier } from './ttl';

@@ -1,0 +1,25 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../apps/sample/src/app.module';
+import type { DatabaseConfig } from '../../apps/sample/src/config/app-config';
+import { seedDatabase } from '../../apps/sample/src/seed/seed';
+import type { DatasetOptions, RowCounts } from '../../apps/sample/src/seed/seed';
+
+/** The sample app booted the way main.ts boots it, on a given database. */
+export interface BootedApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  counts?: RowCounts;
+}
+
+export async function bootSampleApp(database: DatabaseConfig, dataset?: DatasetOptions): Promise<BootedApp> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot({ database, port: 0, host: '127.0.0.1' })],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
+  await app.init();
+  const dataSource = app.get(DataSource);
+  const counts = dataset ? await seedDatabase(dataSource, dataset) : undefined;
+  return { app, dataSource, counts };
+}
