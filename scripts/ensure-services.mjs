@@ -30,7 +30,9 @@ async function ensure(name, url, target, check, start, help) {
   if (first === true) return;
   const safeUrl = url.replace(/:[^:@/]*@/, ':***@');
   if (!LOCAL.has(target.hostname)) {
-    problems.push(`${name} at ${safeUrl} does not answer (${first}); it is not local, so start it yourself.`);
+    problems.push(
+      `${name} at ${safeUrl} does not answer (${first}); it is not local, so start it yourself.`,
+    );
     return;
   }
   console.log(`${name} at ${safeUrl} does not answer (${first}); starting the local server ...`);
@@ -68,7 +70,10 @@ async function createDatabase() {
   const admin = new URL(PG_URL);
   const name = decodeURIComponent(admin.pathname.slice(1));
   admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({
+    connectionString: admin.toString(),
+    connectionTimeoutMillis: 2000,
+  });
   try {
     await client.connect();
     await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
@@ -115,7 +120,7 @@ function postgresHelp() {
   return [
     'Start PostgreSQL (trust auth for user postgres on 127.0.0.1, database test), e.g. on Debian:',
     '  sudo apt-get update && sudo apt-get install -y postgresql',
-    "  sudo pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    '  sudo pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
     "  sudo -u postgres psql -c 'CREATE DATABASE test'",
     'or point TEST_DATABASE_URL at a Postgres you can use (e.g. postgres://user:pass@host:5432/test).',
   ].join('\n');
@@ -124,7 +129,10 @@ function postgresHelp() {
 // ---------------------------------------------------------------- Redis
 function checkRedis() {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: redisTarget.hostname.replace(/^\[|\]$/g, ''), port: Number(redisTarget.port || 6379) });
+    const socket = net.connect({
+      host: redisTarget.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(redisTarget.port || 6379),
+    });
     let reply = '';
     const done = (result) => {
       socket.destroy();
@@ -152,7 +160,18 @@ async function startRedis() {
     aptInstall('redis-server');
   }
   const port = redisTarget.port || '6379';
-  run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', port, '--save', '', '--appendonly', 'no']);
+  run('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
 }
 
 function redisHelp() {

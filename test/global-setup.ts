@@ -18,12 +18,14 @@ export default async function globalSetup(): Promise<void> {
       `End-to-end tests need Postgres at ${TEST_POSTGRES_URL.replace(/:[^:@/]*@/, ':***@')} ` +
         `(set TEST_DATABASE_URL to use another): ${(error as Error).message}. ` +
         'Run `node scripts/ensure-services.mjs` (npm test does) to start it.',
+      { cause: error },
     );
   }
   const hourAgo = Date.now() / 1000 - 3600;
   for (const { datname } of stale) {
     const created = Number(String(datname).slice(E2E_DATABASE_PREFIX.length).split('_')[0]);
-    if (created < hourAgo) await adminQuery(`DROP DATABASE IF EXISTS "${String(datname)}" WITH (FORCE)`);
+    if (created < hourAgo)
+      await adminQuery(`DROP DATABASE IF EXISTS "${String(datname)}" WITH (FORCE)`);
   }
   const build = spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'build.mjs')], {
     encoding: 'utf8',

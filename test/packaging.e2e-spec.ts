@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
-const LIBS = readdirSync(join(ROOT, 'libs')).filter((name) => existsSync(join(ROOT, 'libs', name, 'package.json')));
+const LIBS = readdirSync(join(ROOT, 'libs')).filter((name) =>
+  existsSync(join(ROOT, 'libs', name, 'package.json')),
+);
 
 // Every library is published on its own: `npm pack` must give a CommonJS package with types,
 // without sources or tests, that another project can require by name.
@@ -33,7 +35,10 @@ describe.each(LIBS)('npm pack of libs/%s', (lib) => {
     expect(manifest.name).toMatch(/^@nest-perf\/[a-z-]+$/);
     expect(existsSync(join(installed, manifest.main))).toBe(true);
     expect(existsSync(join(installed, manifest.types))).toBe(true);
-    const files = execFileSync('find', ['.', '-type', 'f'], { cwd: installed, encoding: 'utf8' }).split('\n');
+    const files = execFileSync('find', ['.', '-type', 'f'], {
+      cwd: installed,
+      encoding: 'utf8',
+    }).split('\n');
     expect(files.filter((f) => /\.spec\.|\/src\/|tsbuildinfo/.test(f))).toEqual([]);
   });
 

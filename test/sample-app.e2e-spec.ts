@@ -52,7 +52,11 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
       const res = await http().get('/users/1/tasks').expect(200);
       expect(res.body.total).toBe(await count(`SELECT COUNT(*) AS n FROM tasks WHERE user_id = 1`));
       expect(res.body.total).toBeGreaterThan(20);
-      expect(res.body).toMatchObject({ page: 1, pageSize: 20, totalPages: Math.ceil(res.body.total / 20) });
+      expect(res.body).toMatchObject({
+        page: 1,
+        pageSize: 20,
+        totalPages: Math.ceil(res.body.total / 20),
+      });
       expect(res.body.items).toHaveLength(20);
       const times = res.body.items.map((t: { createdAt: string }) => Date.parse(t.createdAt));
       expect(times).toEqual([...times].sort((a, b) => b - a));
@@ -60,19 +64,22 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
     });
 
     it('filters by status and priority', async () => {
-      const res = await http().get('/users/1/tasks?status=completed&priority=normal&pageSize=100').expect(200);
+      const res = await http()
+        .get('/users/1/tasks?status=completed&priority=normal&pageSize=100')
+        .expect(200);
       const expected = await count(
         `SELECT COUNT(*) AS n FROM tasks WHERE user_id = 1 AND status = 'completed' AND priority = 'normal'`,
       );
       expect(expected).toBeGreaterThan(0);
       expect(res.body.total).toBe(expected);
-      for (const task of res.body.items) expect(task).toMatchObject({ status: 'completed', priority: 'normal' });
+      for (const task of res.body.items)
+        expect(task).toMatchObject({ status: 'completed', priority: 'normal' });
     });
 
     it('pages through every task exactly once', async () => {
       const seen: string[] = [];
       let page = 1;
-      let totalPages = 1;
+      let totalPages: number;
       do {
         const res = await http().get(`/users/2/tasks?page=${page}&pageSize=7`).expect(200);
         seen.push(...res.body.items.map((t: { id: string }) => t.id));
@@ -124,19 +131,33 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
 
     it('returns the task with its scripts, their storyboards, and resources', async () => {
       const res = await http().get(`/tasks/${taskId}`).expect(200);
-      const scripts = await count(`SELECT COUNT(*) AS n FROM scripts WHERE task_id = ${param(1)}`, taskId);
-      const storyboards = await count(`SELECT COUNT(*) AS n FROM storyboards WHERE task_id = ${param(1)}`, taskId);
-      const resources = await count(`SELECT COUNT(*) AS n FROM resources WHERE task_id = ${param(1)}`, taskId);
+      const scripts = await count(
+        `SELECT COUNT(*) AS n FROM scripts WHERE task_id = ${param(1)}`,
+        taskId,
+      );
+      const storyboards = await count(
+        `SELECT COUNT(*) AS n FROM storyboards WHERE task_id = ${param(1)}`,
+        taskId,
+      );
+      const resources = await count(
+        `SELECT COUNT(*) AS n FROM resources WHERE task_id = ${param(1)}`,
+        taskId,
+      );
       expect(scripts).toBeGreaterThanOrEqual(2);
       expect(res.body.id).toBe(taskId);
       expect(res.body.scripts).toHaveLength(scripts);
       expect(res.body.resources).toHaveLength(resources);
-      const nested = res.body.scripts.flatMap((s: { id: number; storyboards: { scriptId: number }[] }) =>
-        s.storyboards.map((b) => [s.id, b.scriptId]),
+      const nested = res.body.scripts.flatMap(
+        (s: { id: number; storyboards: { scriptId: number }[] }) =>
+          s.storyboards.map((b) => [s.id, b.scriptId]),
       );
       expect(nested).toHaveLength(storyboards);
-      for (const [scriptId, storyboardScriptId] of nested) expect(storyboardScriptId).toBe(scriptId);
-      expect(res.body.scripts[0].structuredContent).toMatchObject({ title: expect.any(String), scenes: expect.any(Array) });
+      for (const [scriptId, storyboardScriptId] of nested)
+        expect(storyboardScriptId).toBe(scriptId);
+      expect(res.body.scripts[0].structuredContent).toMatchObject({
+        title: expect.any(String),
+        scenes: expect.any(Array),
+      });
     });
 
     it('answers storyboards-naive with the same scripts and storyboards', async () => {
@@ -148,7 +169,9 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
 
     it('404s an unknown task and 400s a malformed id', async () => {
       const missing = '00000000-0000-4000-8000-000000000000';
-      expect((await http().get(`/tasks/${missing}`).expect(404)).body.message).toBe(`task ${missing} not found`);
+      expect((await http().get(`/tasks/${missing}`).expect(404)).body.message).toBe(
+        `task ${missing} not found`,
+      );
       await http().get(`/tasks/${missing}/storyboards-naive`).expect(404);
       await http().get('/tasks/not-a-uuid').expect(400);
     });
@@ -181,16 +204,32 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
     });
 
     it('updates fields and the update time', async () => {
-      const created = (await http().post('/tasks').send({ userId: 4, topic: 'Tutorial about kites' }).expect(201)).body;
+      const created = (
+        await http().post('/tasks').send({ userId: 4, topic: 'Tutorial about kites' }).expect(201)
+      ).body;
       await new Promise((r) => setTimeout(r, 20));
-      const res = await http().patch(`/tasks/${created.id}`).send({ status: 'processing', topic: 'Tutorial about big kites' }).expect(200);
-      expect(res.body).toMatchObject({ id: created.id, status: 'processing', topic: 'Tutorial about big kites', priority: 'normal' });
+      const res = await http()
+        .patch(`/tasks/${created.id}`)
+        .send({ status: 'processing', topic: 'Tutorial about big kites' })
+        .expect(200);
+      expect(res.body).toMatchObject({
+        id: created.id,
+        status: 'processing',
+        topic: 'Tutorial about big kites',
+        priority: 'normal',
+      });
       expect(Date.parse(res.body.updatedAt)).toBeGreaterThan(Date.parse(created.updatedAt));
       const reread = await http().get(`/tasks/${created.id}`).expect(200);
-      expect(reread.body).toMatchObject({ status: 'processing', topic: 'Tutorial about big kites' });
+      expect(reread.body).toMatchObject({
+        status: 'processing',
+        topic: 'Tutorial about big kites',
+      });
       await http().patch(`/tasks/${created.id}`).send({}).expect(400);
       await http().patch(`/tasks/${created.id}`).send({ status: 'done' }).expect(400);
-      await http().patch('/tasks/00000000-0000-4000-8000-000000000000').send({ status: 'failed' }).expect(404);
+      await http()
+        .patch('/tasks/00000000-0000-4000-8000-000000000000')
+        .send({ status: 'failed' })
+        .expect(404);
     });
 
     it('deletes a task with everything generated for it', async () => {
@@ -200,7 +239,9 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
       await http().delete(`/tasks/${victim.id}`).expect(204);
       await http().get(`/tasks/${victim.id}`).expect(404);
       for (const table of ['scripts', 'storyboards', 'resources']) {
-        expect(await count(`SELECT COUNT(*) AS n FROM ${table} WHERE task_id = ${param(1)}`, victim.id)).toBe(0);
+        expect(
+          await count(`SELECT COUNT(*) AS n FROM ${table} WHERE task_id = ${param(1)}`, victim.id),
+        ).toBe(0);
       }
       await http().delete(`/tasks/${victim.id}`).expect(404);
     });
@@ -209,17 +250,24 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
   describe('GET /users/:userId/conversations', () => {
     it('lists the user conversations, most recently active first', async () => {
       const res = await http().get('/users/1/conversations?pageSize=50').expect(200);
-      expect(res.body.total).toBe(await count(`SELECT COUNT(*) AS n FROM conversations WHERE user_id = 1`));
+      expect(res.body.total).toBe(
+        await count(`SELECT COUNT(*) AS n FROM conversations WHERE user_id = 1`),
+      );
       expect(res.body.total).toBeGreaterThan(0);
       const times = res.body.items.map((c: { updatedAt: string }) => Date.parse(c.updatedAt));
       expect(times).toEqual([...times].sort((a, b) => b - a));
-      expect(res.body.items[0].messages[0]).toMatchObject({ role: 'system', content: expect.stringMatching(/^Brief: /) });
+      expect(res.body.items[0].messages[0]).toMatchObject({
+        role: 'system',
+        content: expect.stringMatching(/^Brief: /),
+      });
     });
 
     it('filters by status', async () => {
       const res = await http().get('/users/1/conversations?status=active&pageSize=100').expect(200);
       expect(res.body.total).toBe(
-        await count(`SELECT COUNT(*) AS n FROM conversations WHERE user_id = 1 AND status = 'active'`),
+        await count(
+          `SELECT COUNT(*) AS n FROM conversations WHERE user_id = 1 AND status = 'active'`,
+        ),
       );
       for (const c of res.body.items) expect(c.status).toBe('active');
     });
@@ -236,29 +284,44 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
     });
 
     it('treats % and _ in the query literally', async () => {
-      const created = (await http().post('/tasks').send({ userId: 5, topic: 'Ad spot: 100%_organic kale' }).expect(201)).body;
-      const literal = await http().get(`/tasks/search?q=${encodeURIComponent('%_o')}`).expect(200);
+      const created = (
+        await http()
+          .post('/tasks')
+          .send({ userId: 5, topic: 'Ad spot: 100%_organic kale' })
+          .expect(201)
+      ).body;
+      const literal = await http()
+        .get(`/tasks/search?q=${encodeURIComponent('%_o')}`)
+        .expect(200);
       expect(literal.body.items.map((t: { id: string }) => t.id)).toEqual([created.id]);
-      const none = await http().get(`/tasks/search?q=${encodeURIComponent('a%z')}`).expect(200);
+      const none = await http()
+        .get(`/tasks/search?q=${encodeURIComponent('a%z')}`)
+        .expect(200);
       expect(none.body.items).toEqual([]);
     });
 
     it('narrows to one user and pages', async () => {
       const first = await http().get('/tasks/search?q=about&userId=1&pageSize=5').expect(200);
-      const second = await http().get('/tasks/search?q=about&userId=1&pageSize=5&page=2').expect(200);
+      const second = await http()
+        .get('/tasks/search?q=about&userId=1&pageSize=5&page=2')
+        .expect(200);
       expect(first.body.hasMore).toBe(true);
       expect(first.body.items).toHaveLength(5);
-      const ids = [...first.body.items, ...second.body.items].map((t: { id: string; userId: number }) => {
-        expect(t.userId).toBe(1);
-        return t.id;
-      });
+      const ids = [...first.body.items, ...second.body.items].map(
+        (t: { id: string; userId: number }) => {
+          expect(t.userId).toBe(1);
+          return t.id;
+        },
+      );
       expect(new Set(ids).size).toBe(10);
     });
 
     it('requires q of 2 to 100 characters', async () => {
       await http().get('/tasks/search').expect(400);
       await http().get('/tasks/search?q=a').expect(400);
-      await http().get(`/tasks/search?q=${'a'.repeat(101)}`).expect(400);
+      await http()
+        .get(`/tasks/search?q=${'a'.repeat(101)}`)
+        .expect(400);
     });
   });
 
@@ -267,7 +330,10 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
       const res = await http().get('/users/1/tasks/stats').expect(200);
       expect(Object.keys(res.body.byStatus).sort()).toEqual([...TASK_STATUSES].sort());
       expect(res.body.total).toBe(await count(`SELECT COUNT(*) AS n FROM tasks WHERE user_id = 1`));
-      const sum = Object.values(res.body.byStatus as Record<string, number>).reduce((a, b) => a + b, 0);
+      const sum = Object.values(res.body.byStatus as Record<string, number>).reduce(
+        (a, b) => a + b,
+        0,
+      );
       expect(sum).toBe(res.body.total);
       for (const status of TASK_STATUSES) {
         expect(res.body.byStatus[status]).toBe(
@@ -294,7 +360,11 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
   describe('GET /users/:userId', () => {
     it('returns a user or 404', async () => {
       const res = await http().get('/users/1').expect(200);
-      expect(res.body).toMatchObject({ id: 1, name: expect.any(String), email: expect.stringContaining('@') });
+      expect(res.body).toMatchObject({
+        id: 1,
+        name: expect.any(String),
+        email: expect.stringContaining('@'),
+      });
       await http().get('/users/424242').expect(404);
     });
   });

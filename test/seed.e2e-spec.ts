@@ -1,5 +1,12 @@
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { Conversation, Resource, Script, Storyboard, Task, User } from '../apps/sample/src/entities';
+import {
+  Conversation,
+  Resource,
+  Script,
+  Storyboard,
+  Task,
+  User,
+} from '../apps/sample/src/entities';
 import { openDatabase } from '../apps/sample/src/database/database';
 import { seedDatabase } from '../apps/sample/src/seed/seed';
 import { scratchDatabase, ScratchDatabase } from './support/databases';
@@ -85,7 +92,13 @@ describe('seed', () => {
       'SELECT COUNT(*) AS n FROM storyboards b JOIN scripts s ON s.id = b.script_id WHERE s.task_id <> b.task_id',
     );
     expect(orphans[0].n).toBe(0);
-    expect((await sqlite.query('SELECT COUNT(*) AS n FROM tasks t LEFT JOIN scripts s ON s.task_id = t.id WHERE s.id IS NULL'))[0].n).toBe(0);
+    expect(
+      (
+        await sqlite.query(
+          'SELECT COUNT(*) AS n FROM tasks t LEFT JOIN scripts s ON s.task_id = t.id WHERE s.id IS NULL',
+        )
+      )[0].n,
+    ).toBe(0);
   });
 
   it('leaves the Postgres foreign keys in place and the id sequences past the seeded ids', async () => {
@@ -107,7 +120,9 @@ describe('seed', () => {
     );
     expect(inserted.id).toBe(DATASET.users + 1);
     await expect(
-      postgres.query(`INSERT INTO scripts (task_id, status, structured_content) VALUES (gen_random_uuid(), 'draft', '{}')`),
+      postgres.query(
+        `INSERT INTO scripts (task_id, status, structured_content) VALUES (gen_random_uuid(), 'draft', '{}')`,
+      ),
     ).rejects.toThrow(/FK_scripts_task_id/);
   });
 });

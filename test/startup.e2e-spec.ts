@@ -59,14 +59,21 @@ describe('npm start', () => {
   it('fails with a clear message when the database does not answer', () => {
     const result = runMain({ DATABASE_URL: 'postgres://postgres:secret@127.0.0.1:1/test' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^DATABASE_URL: cannot connect to postgres 127\.0\.0\.1:1\/test: .*ECONNREFUSED/m);
+    expect(result.stderr).toMatch(
+      /^DATABASE_URL: cannot connect to postgres 127\.0\.0\.1:1\/test: .*ECONNREFUSED/m,
+    );
     expect(result.stderr).not.toContain('secret');
   });
 
   it('migrates, seeds a first run, serves, and prints URLs that return data', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, DATABASE_URL: join(dir, 'first-run', 'sample.sqlite'), PORT: String(port), REDIS_URL: '' },
+      env: {
+        ...process.env,
+        DATABASE_URL: join(dir, 'first-run', 'sample.sqlite'),
+        PORT: String(port),
+        REDIS_URL: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -74,7 +81,11 @@ describe('npm start', () => {
     child.stderr.on('data', (chunk) => (output += chunk));
     try {
       const deadline = Date.now() + 60_000;
-      while (!/Try:\n(?: {2}http\S+\n)+/.test(output) && child.exitCode === null && Date.now() < deadline) {
+      while (
+        !/Try:\n(?: {2}http\S+\n)+/.test(output) &&
+        child.exitCode === null &&
+        Date.now() < deadline
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(output).toContain('First run: seeded 200 users and 20000 tasks');

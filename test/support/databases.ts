@@ -7,7 +7,8 @@ import type { DatabaseConfig } from '../../apps/sample/src/config/app-config';
 import { parseDatabaseUrl } from '../../apps/sample/src/config/app-config';
 
 /** The Postgres the tests use; each test file gets its own database on it. */
-export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_POSTGRES_URL =
+  process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Databases the sample app's end-to-end suites run against (describe.each). */
 export const DIALECTS = ['sqlite', 'postgres'] as const;

@@ -13,7 +13,10 @@ export interface BootedApp {
   counts?: RowCounts;
 }
 
-export async function bootSampleApp(database: DatabaseConfig, dataset?: DatasetOptions): Promise<BootedApp> {
+export async function bootSampleApp(
+  database: DatabaseConfig,
+  dataset?: DatasetOptions,
+): Promise<BootedApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot({ database, port: 0, host: '127.0.0.1' })],
   }).compile();

@@ -33,7 +33,11 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         {
           provide: APP_PIPE,
-          useValue: new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }),
+          useValue: new ValidationPipe({
+            transform: true,
+            whitelist: true,
+            forbidNonWhitelisted: true,
+          }),
         },
       ],
     };

@@ -6,7 +6,11 @@ import type { AppConfig } from './config/app-config';
 
 /** The routes of the sample app, for humans (GET /) and the startup banner. */
 export const ENDPOINTS = [
-  ['GET', '/users/:userId/tasks?status=&priority=&page=&pageSize=', "a user's tasks, newest first (pageSize <= 100)"],
+  [
+    'GET',
+    '/users/:userId/tasks?status=&priority=&page=&pageSize=',
+    "a user's tasks, newest first (pageSize <= 100)",
+  ],
   ['GET', '/users/:userId/tasks/stats', "a user's task counts per status"],
   ['GET', '/users/:userId/conversations?status=&page=&pageSize=', "a user's conversations"],
   ['GET', '/users/:userId', 'one user'],
@@ -35,7 +39,9 @@ export class SampleLinks {
   }
 
   private async compute(): Promise<string[]> {
-    const [user] = await this.dataSource.query<{ id: number }[]>('SELECT id FROM users ORDER BY id LIMIT 1');
+    const [user] = await this.dataSource.query<{ id: number }[]>(
+      'SELECT id FROM users ORDER BY id LIMIT 1',
+    );
     if (!user) return [];
     const param = this.dataSource.options.type === 'postgres' ? '$1' : '?';
     // The user's task with the most scripts, so that the N+1 example shows several queries.

@@ -28,7 +28,9 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     await app.close();
     if ((error as { code?: string }).code === 'EADDRINUSE') {
-      throw new StartupError(`PORT: ${config.port} is already in use on ${config.host}; set PORT to a free port`);
+      throw new StartupError(
+        `PORT: ${config.port} is already in use on ${config.host}; set PORT to a free port`,
+      );
     }
     throw error;
   }
@@ -52,7 +54,9 @@ class StartupError extends Error {
 }
 
 bootstrap().catch((error: unknown) => {
-  const known = error instanceof Error && ['ConfigError', 'DatabaseUnavailableError', 'StartupError'].includes(error.name);
+  const known =
+    error instanceof Error &&
+    ['ConfigError', 'DatabaseUnavailableError', 'StartupError'].includes(error.name);
   console.error(known ? (error as Error).message : error);
   process.exit(1);
 });

@@ -49,6 +49,8 @@ export function toPage<T>(
  * Drops undefined properties, for TypeORM `where` objects built from optional filters
  * (TypeORM 1.x rejects undefined values in a where condition rather than ignoring them).
  */
-export function definedOnly<T extends object>(filters: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+export function definedOnly<T extends object>(
+  filters: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as never;
 }

@@ -4,7 +4,11 @@ import { ConfigError, loadConfig, redact } from './app-config';
 describe('loadConfig', () => {
   it('defaults to the SQLite file, no Redis, port 3000 on loopback', () => {
     expect(loadConfig({})).toEqual({
-      database: { type: 'better-sqlite3', path: resolve('./data/sample.sqlite'), display: 'SQLite ./data/sample.sqlite' },
+      database: {
+        type: 'better-sqlite3',
+        path: resolve('./data/sample.sqlite'),
+        display: 'SQLite ./data/sample.sqlite',
+      },
       redisUrl: undefined,
       port: 3000,
       host: '127.0.0.1',
@@ -25,16 +29,24 @@ describe('loadConfig', () => {
   });
 
   it('gives the mysql driver a mysql:// URL for mariadb://', () => {
-    expect(loadConfig({ DATABASE_URL: 'mariadb://root@h/test' }).database).toMatchObject({ url: 'mysql://root@h/test' });
+    expect(loadConfig({ DATABASE_URL: 'mariadb://root@h/test' }).database).toMatchObject({
+      url: 'mysql://root@h/test',
+    });
   });
 
   it('accepts sqlite: and file: prefixes and relative paths', () => {
-    expect(loadConfig({ DATABASE_URL: 'sqlite:tmp/a.db' }).database).toMatchObject({ path: resolve('tmp/a.db') });
-    expect(loadConfig({ DATABASE_URL: 'file:/tmp/b.db' }).database).toMatchObject({ path: '/tmp/b.db' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite:tmp/a.db' }).database).toMatchObject({
+      path: resolve('tmp/a.db'),
+    });
+    expect(loadConfig({ DATABASE_URL: 'file:/tmp/b.db' }).database).toMatchObject({
+      path: '/tmp/b.db',
+    });
   });
 
   it('reads PORT, HOST and REDIS_URL', () => {
-    expect(loadConfig({ PORT: '8080', HOST: '0.0.0.0', REDIS_URL: 'rediss://:pw@cache:6380' })).toMatchObject({
+    expect(
+      loadConfig({ PORT: '8080', HOST: '0.0.0.0', REDIS_URL: 'rediss://:pw@cache:6380' }),
+    ).toMatchObject({
       port: 8080,
       host: '0.0.0.0',
       redisUrl: 'rediss://:pw@cache:6380',
@@ -70,7 +82,9 @@ describe('loadConfig', () => {
   });
 
   it('never puts a password in a message', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:hunter2@host' })).toThrow(/postgres:\/\/u:\*\*\*@host/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:hunter2@host' })).toThrow(
+      /postgres:\/\/u:\*\*\*@host/,
+    );
     expect(redact('redis://:s3cret@h:6379')).toBe('redis://:***@h:6379');
   });
 });

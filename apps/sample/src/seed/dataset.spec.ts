@@ -2,7 +2,14 @@ import { generateDataset, Row, RowSink, TABLES, TableName } from './dataset';
 import { SeededRandom } from './random';
 
 function collect(): RowSink & { rows: Record<TableName, Row[]> } {
-  const rows = { users: [], tasks: [], conversations: [], scripts: [], storyboards: [], resources: [] } as Record<TableName, Row[]>;
+  const rows = {
+    users: [],
+    tasks: [],
+    conversations: [],
+    scripts: [],
+    storyboards: [],
+    resources: [],
+  } as Record<TableName, Row[]>;
   return { rows, write: (table, row) => rows[table].push(row), flush: () => undefined };
 }
 
@@ -19,7 +26,9 @@ describe('SeededRandom', () => {
   it('makes v4-shaped uuids and stays in range', () => {
     const rnd = new SeededRandom(3);
     for (let i = 0; i < 1000; i++) {
-      expect(rnd.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(rnd.uuid()).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
       const n = rnd.int(1, 5);
       expect(n >= 1 && n <= 5 && Number.isInteger(n)).toBe(true);
     }

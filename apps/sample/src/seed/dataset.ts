@@ -8,35 +8,69 @@ import {
   USER_PLANS,
 } from '../entities';
 import { cumulative, SeededRandom } from './random';
+import { isoDateTime } from './utc';
 
-/** How a column's value is encoded by the writers. */
-export type ColumnKind = 'int' | 'text' | 'time' | 'json';
-export type TableName = 'users' | 'tasks' | 'conversations' | 'scripts' | 'storyboards' | 'resources';
-/** A row in column order; times are epoch milliseconds, json columns hold objects. */
-export type Row = (string | number | null | object)[];
+/**
+ * How a column's value is encoded by the writers. `code` is text that never contains
+ * whitespace, quotes or backslashes (ids, enum values), so it needs no escaping; `json` holds
+ * serialized JSON text.
+ */
+export type ColumnKind = 'int' | 'code' | 'text' | 'time' | 'json';
+export type TableName =
+  'users' | 'tasks' | 'conversations' | 'scripts' | 'storyboards' | 'resources';
+/** A row in column order; times are epoch milliseconds, json columns hold JSON text. */
+export type Row = (string | number | null)[];
 
 /** The seeded tables in dependency order (parents first), with their columns. */
 export const TABLES: Record<TableName, [column: string, kind: ColumnKind][]> = {
-  users: [['id', 'int'], ['name', 'text'], ['email', 'text'], ['plan', 'text'], ['created_at', 'time']],
+  users: [
+    ['id', 'int'],
+    ['name', 'text'],
+    ['email', 'text'],
+    ['plan', 'code'],
+    ['created_at', 'time'],
+  ],
   tasks: [
-    ['id', 'text'], ['user_id', 'int'], ['status', 'text'], ['priority', 'text'],
-    ['topic', 'text'], ['created_at', 'time'], ['updated_at', 'time'],
+    ['id', 'code'],
+    ['user_id', 'int'],
+    ['status', 'code'],
+    ['priority', 'code'],
+    ['topic', 'text'],
+    ['created_at', 'time'],
+    ['updated_at', 'time'],
   ],
   conversations: [
-    ['id', 'int'], ['user_id', 'int'], ['session_id', 'text'], ['task_id', 'text'],
-    ['status', 'text'], ['messages', 'json'], ['created_at', 'time'], ['updated_at', 'time'],
+    ['id', 'int'],
+    ['user_id', 'int'],
+    ['session_id', 'code'],
+    ['task_id', 'code'],
+    ['status', 'code'],
+    ['messages', 'json'],
+    ['created_at', 'time'],
+    ['updated_at', 'time'],
   ],
   scripts: [
-    ['id', 'int'], ['task_id', 'text'], ['status', 'text'], ['structured_content', 'json'],
+    ['id', 'int'],
+    ['task_id', 'code'],
+    ['status', 'code'],
+    ['structured_content', 'json'],
     ['created_at', 'time'],
   ],
   storyboards: [
-    ['id', 'int'], ['task_id', 'text'], ['script_id', 'int'], ['sequence_number', 'int'],
-    ['generation_status', 'text'], ['created_at', 'time'],
+    ['id', 'int'],
+    ['task_id', 'code'],
+    ['script_id', 'int'],
+    ['sequence_number', 'int'],
+    ['generation_status', 'code'],
+    ['created_at', 'time'],
   ],
   resources: [
-    ['id', 'int'], ['task_id', 'text'], ['resource_type', 'text'], ['generation_status', 'text'],
-    ['url', 'text'], ['created_at', 'time'],
+    ['id', 'int'],
+    ['task_id', 'code'],
+    ['resource_type', 'code'],
+    ['generation_status', 'code'],
+    ['url', 'text'],
+    ['created_at', 'time'],
   ],
 };
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
@@ -60,15 +94,125 @@ export type RowCounts = Record<TableName, number>;
 const EPOCH = Date.UTC(2026, 0, 1);
 const DAY = 86_400_000;
 
-const FIRST = ['Ada', 'Ben', 'Chen', 'Dara', 'Eli', 'Fatima', 'Goran', 'Hana', 'Ivan', 'Jia', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sami', 'Tomas', 'Uma', 'Viktor', 'Wen', 'Yara', 'Zoe'];
-const LAST = ['Adams', 'Becker', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Huang', 'Ito', 'Jensen', 'Kowalski', 'Lopez', 'Moreau', 'Novak', 'Okafor', 'Petrov', 'Rossi', 'Silva', 'Tanaka', 'Weber'];
-const FORMATS = ['Explainer video', 'Product demo', 'Tutorial', 'Short clip', 'Podcast teaser', 'Ad spot', 'Training module', 'Social reel', 'Documentary short', 'Launch trailer'];
-const ADJECTIVES = ['sustainable', 'budget', 'beginner-friendly', 'advanced', 'seasonal', 'remote', 'urban', 'family', 'healthy', 'premium', 'local', 'quick'];
-const SUBJECTS = ['travel in Japan', 'home espresso', 'cloud security', 'kitchen gardening', 'electric bikes', 'personal finance', 'marathon training', 'language learning', 'smart homes', 'street photography', 'vegan baking', 'team onboarding', 'data privacy', 'climbing gear', 'interior design', 'podcast editing'];
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Chen',
+  'Dara',
+  'Eli',
+  'Fatima',
+  'Goran',
+  'Hana',
+  'Ivan',
+  'Jia',
+  'Kofi',
+  'Lena',
+  'Mateo',
+  'Nia',
+  'Omar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Sami',
+  'Tomas',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Yara',
+  'Zoe',
+];
+const LAST = [
+  'Adams',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Huang',
+  'Ito',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Moreau',
+  'Novak',
+  'Okafor',
+  'Petrov',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+  'Weber',
+];
+const FORMATS = [
+  'Explainer video',
+  'Product demo',
+  'Tutorial',
+  'Short clip',
+  'Podcast teaser',
+  'Ad spot',
+  'Training module',
+  'Social reel',
+  'Documentary short',
+  'Launch trailer',
+];
+const ADJECTIVES = [
+  'sustainable',
+  'budget',
+  'beginner-friendly',
+  'advanced',
+  'seasonal',
+  'remote',
+  'urban',
+  'family',
+  'healthy',
+  'premium',
+  'local',
+  'quick',
+];
+const SUBJECTS = [
+  'travel in Japan',
+  'home espresso',
+  'cloud security',
+  'kitchen gardening',
+  'electric bikes',
+  'personal finance',
+  'marathon training',
+  'language learning',
+  'smart homes',
+  'street photography',
+  'vegan baking',
+  'team onboarding',
+  'data privacy',
+  'climbing gear',
+  'interior design',
+  'podcast editing',
+];
 const TONES = ['friendly', 'formal', 'playful', 'inspiring', 'technical'];
-const SCENES = ['Hook', 'Problem', 'Solution', 'Demo', 'Testimonial', 'Tips', 'Recap', 'Call to action'];
-const USER_LINES = ['Make it shorter', 'Add a scene about pricing', 'Use a warmer tone', 'Can we get a vertical version?', 'Looks good, generate the voiceover', 'Swap the second scene'];
-const ASSISTANT_LINES = ['Done, the script now runs 45 seconds.', 'I added the scene and regenerated the storyboards.', 'Here is a revised draft.', 'The voiceover is queued.', 'Updated; two storyboards changed.'];
+const SCENES = [
+  'Hook',
+  'Problem',
+  'Solution',
+  'Demo',
+  'Testimonial',
+  'Tips',
+  'Recap',
+  'Call to action',
+];
+const USER_LINES = [
+  'Make it shorter',
+  'Add a scene about pricing',
+  'Use a warmer tone',
+  'Can we get a vertical version?',
+  'Looks good, generate the voiceover',
+  'Swap the second scene',
+];
+const ASSISTANT_LINES = [
+  'Done, the script now runs 45 seconds.',
+  'I added the scene and regenerated the storyboards.',
+  'Here is a revised draft.',
+  'The voiceover is queued.',
+  'Updated; two storyboards changed.',
+];
 
 // Uneven on purpose: real task tables are mostly finished work.
 const PLAN_W = cumulative([80, 17, 3]);
@@ -93,7 +237,14 @@ const OWNER_SKEW = 3;
  */
 export async function generateDataset(options: DatasetOptions, sink: RowSink): Promise<RowCounts> {
   const rnd = new SeededRandom(options.seed ?? 42);
-  const counts: RowCounts = { users: 0, tasks: 0, conversations: 0, scripts: 0, storyboards: 0, resources: 0 };
+  const counts: RowCounts = {
+    users: 0,
+    tasks: 0,
+    conversations: 0,
+    scripts: 0,
+    storyboards: 0,
+    resources: 0,
+  };
 
   for (let id = 1; id <= options.users; id++) {
     const first = rnd.pick(FIRST);
@@ -116,23 +267,31 @@ export async function generateDataset(options: DatasetOptions, sink: RowSink): P
     const updated = created + rnd.int(0, 3 * DAY);
     const status = rnd.weighted(TASK_STATUSES, STATUS_W);
     const topic = `${rnd.pick(FORMATS)} about ${rnd.pick(ADJECTIVES)} ${rnd.pick(SUBJECTS)}`;
-    sink.write('tasks', [taskId, userId, status, rnd.weighted(TASK_PRIORITIES, PRIORITY_W), topic, created, updated]);
+    sink.write('tasks', [
+      taskId,
+      userId,
+      status,
+      rnd.weighted(TASK_PRIORITIES, PRIORITY_W),
+      topic,
+      created,
+      updated,
+    ]);
     counts.tasks++;
 
     const scriptCount = rnd.weighted(SCRIPTS_PER_TASK, SCRIPTS_W);
     for (let s = 1; s <= scriptCount; s++) {
       const scriptId = ++counts.scripts;
       const scriptCreated = created + s * 60_000;
-      const sceneCount = rnd.int(3, 6);
-      const scenes = [];
-      for (let i = 0; i < sceneCount; i++) scenes.push({ heading: rnd.pick(SCENES), seconds: rnd.int(4, 20) });
-      sink.write('scripts', [
-        scriptId,
-        taskId,
-        rnd.weighted(SCRIPT_STATUSES, SCRIPT_STATUS_W),
-        { title: `${topic} (draft ${s})`, tone: rnd.pick(TONES), scenes },
-        scriptCreated,
-      ]);
+      const sceneCount = rnd.int(2, 4);
+      let scenes = '';
+      for (let i = 0; i < sceneCount; i++) {
+        scenes += `${i ? ',' : ''}{"heading":"${rnd.pick(SCENES)}","seconds":${rnd.int(4, 20)}}`;
+      }
+      const status = rnd.weighted(SCRIPT_STATUSES, SCRIPT_STATUS_W);
+      // JSON written directly (every word list is checked JSON-safe at load): at ten million
+      // rows, JSON.stringify of a fresh object per row is a large share of the seeding time.
+      const content = `{"title":"${topic} (draft ${s})","tone":"${rnd.pick(TONES)}","scenes":[${scenes}]}`;
+      sink.write('scripts', [scriptId, taskId, status, content, scriptCreated]);
       const storyboardCount = rnd.weighted(STORYBOARDS_PER_SCRIPT, STORYBOARDS_W);
       for (let n = 1; n <= storyboardCount; n++) {
         sink.write('storyboards', [
@@ -162,10 +321,11 @@ export async function generateDataset(options: DatasetOptions, sink: RowSink): P
 
     if (rnd.next() < 0.5) {
       const turns = rnd.int(1, 2);
-      const messages = [{ role: 'system', content: `Brief: ${topic}`, at: iso(created) }];
+      let messages = message('system', `Brief: ${topic}`, created);
       for (let i = 0; i < turns; i++) {
-        messages.push({ role: 'user', content: rnd.pick(USER_LINES), at: iso(created + (2 * i + 1) * 60_000) });
-        messages.push({ role: 'assistant', content: rnd.pick(ASSISTANT_LINES), at: iso(created + (2 * i + 2) * 60_000) });
+        messages += ',' + message('user', rnd.pick(USER_LINES), created + (2 * i + 1) * 60_000);
+        messages +=
+          ',' + message('assistant', rnd.pick(ASSISTANT_LINES), created + (2 * i + 2) * 60_000);
       }
       sink.write('conversations', [
         ++counts.conversations,
@@ -173,7 +333,7 @@ export async function generateDataset(options: DatasetOptions, sink: RowSink): P
         rnd.hex128(),
         taskId,
         rnd.weighted(CONVERSATION_STATUSES, CONVERSATION_STATUS_W),
-        messages,
+        `[${messages}]`,
         created,
         updated,
       ]);
@@ -184,6 +344,23 @@ export async function generateDataset(options: DatasetOptions, sink: RowSink): P
   return counts;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
+function message(role: string, content: string, at: number): string {
+  return `{"role":"${role}","content":"${content}","at":"${isoDateTime(at)}"}`;
+}
+
+// The JSON above is built by hand from these lists; make sure none needs escaping.
+for (const word of [
+  FIRST,
+  LAST,
+  FORMATS,
+  ADJECTIVES,
+  SUBJECTS,
+  TONES,
+  SCENES,
+  USER_LINES,
+  ASSISTANT_LINES,
+].flat()) {
+  if (JSON.stringify(word) !== `"${word}"` || /[\s\\]/.test(word.replace(/ /g, ''))) {
+    throw new Error(`dataset: word list entry ${JSON.stringify(word)} is not JSON/COPY safe`);
+  }
 }

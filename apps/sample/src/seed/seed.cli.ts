@@ -7,7 +7,7 @@ import { loadConfig } from '../config/app-config';
 import { openDatabase } from '../database/database';
 import { seedDatabase } from './seed';
 
-const USAGE = 'usage: npm run seed -- --users <N> --tasks <M> [--seed <S>]';
+const USAGE = 'usage: npm run seed -- --users <N> --tasks <M> [--seed <S>] [--verbose]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -15,6 +15,7 @@ async function main(): Promise<void> {
       users: { type: 'string', default: '200' },
       tasks: { type: 'string', default: '20000' },
       seed: { type: 'string', default: '42' },
+      verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -36,7 +37,11 @@ async function main(): Promise<void> {
   try {
     console.log(`Replacing the sample data in ${config.database.display} (seed ${seed}) ...`);
     const started = performance.now();
-    const counts = await seedDatabase(dataSource, { users, tasks, seed });
+    const counts = await seedDatabase(
+      dataSource,
+      { users, tasks, seed },
+      values.verbose ? console.log : undefined,
+    );
     const seconds = (performance.now() - started) / 1000;
     const rows = Object.entries(counts)
       .map(([table, n]) => `${n.toLocaleString('en-US')} ${table}`)
@@ -58,8 +63,14 @@ function count(flag: string, raw: string | undefined, min: number): number {
 class UsageError extends Error {}
 
 main().catch((error: unknown) => {
-  const known = error instanceof Error && ['ConfigError', 'DatabaseUnavailableError'].includes(error.name);
-  const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  console.error(known || usage ? (error as Error).message + (usage && !(error instanceof UsageError) ? `\n${USAGE}` : '') : error);
+  const known =
+    error instanceof Error && ['ConfigError', 'DatabaseUnavailableError'].includes(error.name);
+  const usage =
+    error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  console.error(
+    known || usage
+      ? (error as Error).message + (usage && !(error instanceof UsageError) ? `\n${USAGE}` : '')
+      : error,
+  );
   process.exit(1);
 });

@@ -11,10 +11,14 @@ export const FIRST_RUN_DATASET: DatasetOptions = { users: 200, tasks: 20_000, se
  * Replaces the sample tables' rows with the generated dataset. The schema must be migrated.
  * Deterministic: the same options give the same rows on every database.
  */
-export async function seedDatabase(dataSource: DataSource, options: DatasetOptions): Promise<RowCounts> {
+export async function seedDatabase(
+  dataSource: DataSource,
+  options: DatasetOptions,
+  log?: (message: string) => void,
+): Promise<RowCounts> {
   switch (dataSource.options.type) {
     case 'postgres':
-      return seedPostgres(dataSource, options);
+      return seedPostgres(dataSource, options, log);
     case 'better-sqlite3':
       return seedSqlite(dataSource, options);
     case 'mysql':

@@ -62,7 +62,8 @@ export class TasksService {
       this.resources.find({ where: { taskId: id }, order: { id: 'ASC' } }),
     ]);
     const byScript = new Map(scripts.map((s) => [s.id, { ...s, storyboards: [] as Storyboard[] }]));
-    for (const storyboard of storyboards) byScript.get(storyboard.scriptId)?.storyboards.push(storyboard);
+    for (const storyboard of storyboards)
+      byScript.get(storyboard.scriptId)?.storyboards.push(storyboard);
     return { ...task, scripts: [...byScript.values()], resources };
   }
 
@@ -71,7 +72,9 @@ export class TasksService {
    * storyboards. `detail()` does the same work in a fixed number of queries. Kept on purpose
    * so the profiler has a real N+1 to catch; do not "fix" it.
    */
-  async storyboardsNaive(id: string): Promise<{ taskId: string; scripts: (Script & { storyboards: Storyboard[] })[] }> {
+  async storyboardsNaive(
+    id: string,
+  ): Promise<{ taskId: string; scripts: (Script & { storyboards: Storyboard[] })[] }> {
     await this.findOrFail(id);
     const scripts = await this.scripts.find({ where: { taskId: id }, order: { id: 'ASC' } });
     const result: (Script & { storyboards: Storyboard[] })[] = [];
@@ -153,7 +156,10 @@ export class TasksService {
       .where('task.userId = :userId', { userId })
       .groupBy('task.status')
       .getRawMany<{ status: TaskStatus; count: string | number }>();
-    const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<
+      TaskStatus,
+      number
+    >;
     let total = 0;
     for (const row of rows) {
       const count = Number(row.count);

@@ -113,7 +113,14 @@ export class InitialSchema1763769600000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['resources', 'storyboards', 'scripts', 'conversations', 'tasks', 'users']) {
+    for (const table of [
+      'resources',
+      'storyboards',
+      'scripts',
+      'conversations',
+      'tasks',
+      'users',
+    ]) {
       await queryRunner.dropTable(table, true);
     }
   }
