@@ -333,11 +333,7 @@ export async function seedMysql(
   }
 }
 
-/** SQLite/MySQL encoding: UTC 'YYYY-MM-DD HH:MM:SS.SSS' times, JSON as text. */
-function sqlValue(value: Row[number], kind: string): string | number | null {
-  if (value === null) return null;
-  if (kind === 'time')
-    return new Date(value as number).toISOString().replace('T', ' ').slice(0, 23);
-  if (kind === 'json') return JSON.stringify(value);
-  return value as string | number;
+/** SQLite/MySQL encoding: times as UTC 'YYYY-MM-DD HH:MM:SS.SSS', the rest as is. */
+function sqlValue(value: Row[number], kind: ColumnKind): string | number | null {
+  return kind === 'time' && value !== null ? utcDateTime(value as number) : value;
 }
