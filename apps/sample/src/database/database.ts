@@ -24,7 +24,14 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
         extra: { max: 10, connectionTimeoutMillis: 5_000 },
       };
     case 'mysql':
-      return { ...common, type: 'mysql', url: db.url, extra: { connectionLimit: 10 } };
+      // Times are stored as UTC wall-clock values, as on SQLite.
+      return {
+        ...common,
+        type: 'mysql',
+        url: db.url,
+        timezone: 'Z',
+        extra: { connectionLimit: 10 },
+      };
     case 'better-sqlite3':
       return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: true };
   }
