@@ -74,6 +74,10 @@ export const TABLES: Record<TableName, [column: string, kind: ColumnKind][]> = {
   ],
 };
 export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+/** Each table's column kinds, in column order. */
+export const COLUMN_KINDS = Object.fromEntries(
+  TABLE_NAMES.map((t) => [t, TABLES[t].map(([, kind]) => kind)]),
+) as Record<TableName, ColumnKind[]>;
 
 /** Where generated rows go. `flush` is awaited every few hundred tasks (backpressure). */
 export interface RowSink {

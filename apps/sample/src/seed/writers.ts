@@ -5,7 +5,7 @@ import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import { generateDataset, TABLE_NAMES, TABLES } from './dataset';
+import { COLUMN_KINDS, generateDataset, TABLE_NAMES, TABLES } from './dataset';
 import type { ColumnKind, Row, RowCounts, RowSink, TableName } from './dataset';
 import { utcDateTime } from './utc';
 import type { DatasetOptions } from './dataset';
@@ -16,8 +16,6 @@ const columnList = (table: TableName) => TABLES[table].map(([c]) => quote(c)).jo
 type Log = (message: string) => void;
 
 interface SchemaObject {
-  table: string;
-  name: string;
   kind: 'foreign key' | 'key' | 'index';
   create: string;
   drop: string;
@@ -68,7 +66,8 @@ export async function seedPostgres(
     committed = true;
     phase(`copied ${Object.values(counts).reduce((a, b) => a + b, 0)} rows`);
 
-    for (const table of ['users', 'conversations', 'scripts', 'storyboards', 'resources']) {
+    // Tables with integer ids have a sequence to move past the seeded ids.
+    for (const table of TABLE_NAMES.filter((t) => COLUMN_KINDS[t][0] === 'int')) {
       await admin.query(
         `SELECT setval(pg_get_serial_sequence($1, 'id'), GREATEST(MAX(id), 1), MAX(id) IS NOT NULL) FROM ${quote(table)}`,
         [table],
@@ -76,7 +75,7 @@ export async function seedPostgres(
     }
     return counts;
   } catch (error) {
-    if (admin) await admin.query('ROLLBACK').catch(() => undefined);
+    await admin.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     if (!committed) {
@@ -131,8 +130,6 @@ async function schemaObjects(client: PoolClient): Promise<SchemaObject[]> {
     c: (typeof constraints)[number],
     kind: SchemaObject['kind'],
   ): SchemaObject => ({
-    table: c.table,
-    name: c.name,
     kind,
     drop: `ALTER TABLE ${c.table} DROP CONSTRAINT ${quote(c.name)}`,
     create: `ALTER TABLE ${c.table} ADD CONSTRAINT ${quote(c.name)} ${c.def}`,
@@ -141,8 +138,6 @@ async function schemaObjects(client: PoolClient): Promise<SchemaObject[]> {
   return [
     ...foreignKeys.map((c) => constraint(c, 'foreign key')),
     ...indexes.map((i) => ({
-      table: i.table,
-      name: i.name,
       kind: 'index' as const,
       drop: `DROP INDEX ${i.name}`,
       create: i.def,
@@ -188,9 +183,6 @@ export class CopySink implements RowSink {
   private readonly buffers = new Map<TableName, { data: Buffer; used: number }>(
     TABLE_NAMES.map((t) => [t, { data: Buffer.allocUnsafe(CHUNK), used: 0 }]),
   );
-  private readonly kinds = Object.fromEntries(
-    TABLE_NAMES.map((t) => [t, TABLES[t].map(([, kind]) => kind)]),
-  ) as Record<TableName, ColumnKind[]>;
   private error: unknown;
 
   constructor(private readonly streams: Record<TableName, Writable>) {
@@ -198,7 +190,7 @@ export class CopySink implements RowSink {
   }
 
   write(table: TableName, row: Row): void {
-    const kinds = this.kinds[table];
+    const kinds = COLUMN_KINDS[table];
     let text = '';
     for (let i = 0; i < row.length; i++) {
       const value = row[i];
@@ -273,7 +265,6 @@ export async function seedSqlite(
       ),
     ]),
   );
-  const kinds = Object.fromEntries(TABLE_NAMES.map((t) => [t, TABLES[t].map(([, k]) => k)]));
   db.exec('BEGIN IMMEDIATE');
   try {
     for (const table of [...TABLE_NAMES].reverse()) db.exec(`DELETE FROM ${quote(table)}`);
@@ -282,7 +273,7 @@ export async function seedSqlite(
     );
     const counts = await generateDataset(options, {
       write(table, row) {
-        statements[table].run(row.map((value, i) => sqlValue(value, kinds[table][i])));
+        statements[table].run(row.map((value, i) => sqlValue(value, COLUMN_KINDS[table][i])));
       },
       flush() {},
     });
@@ -316,7 +307,7 @@ export async function seedMysql(
     for (const table of [...TABLE_NAMES].reverse()) await runner.query(`DELETE FROM \`${table}\``);
     const counts = await generateDataset(options, {
       write(table, row) {
-        pending.get(table)!.push(row.map((value, i) => sqlValue(value, TABLES[table][i][1])));
+        pending.get(table)!.push(row.map((value, i) => sqlValue(value, COLUMN_KINDS[table][i])));
       },
       async flush() {
         for (const table of TABLE_NAMES) if (pending.get(table)!.length >= 500) await insert(table);
