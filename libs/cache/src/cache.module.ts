@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CacheExplorer } from './cache.explorer';
+import { ConfigurableModuleClass } from './cache.module-definition';
+import { PerfCacheService } from './cache.service';
+
+/**
+ * Method caching for the whole app: import once, in the root module. Global by default
+ * (`isGlobal: false` to scope it).
+ *
+ * @example
+ * \@Module({ imports: [PerfCacheModule.forRoot({ l2: { url: 'redis://127.0.0.1:6379' } })] })
+ * export class AppModule {}
+ *
+ * PerfCacheModule.forRootAsync({
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({ l2: { url: config.getOrThrow('REDIS_URL') } }),
+ * })
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [PerfCacheService, CacheExplorer],
+  exports: [PerfCacheService],
+})
+export class PerfCacheModule extends ConfigurableModuleClass {}
