@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
@@ -16,9 +17,17 @@ export interface BootedApp {
 export async function bootSampleApp(
   database: DatabaseConfig,
   dataset?: DatasetOptions,
+  cache: { redisUrl?: string } = {},
 ): Promise<BootedApp> {
+  // A key version of its own, so that runs sharing a Redis never read each other's entries.
+  const cacheVersion = `t${randomBytes(4).toString('hex')}`;
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ database, port: 0, host: '127.0.0.1' })],
+    imports: [
+      AppModule.forRoot(
+        { database, port: 0, host: '127.0.0.1', redisUrl: cache.redisUrl },
+        { cacheVersion },
+      ),
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error', 'warn'] });
   await app.init();

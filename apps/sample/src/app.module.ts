@@ -1,11 +1,13 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
+import { PerfCacheModule, TTL } from '@nest-perf/cache';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG } from './app.constants';
 import type { AppConfig } from './config/app-config';
 import { dataSourceOptions, openDatabase } from './database/database';
 import { IndexController, SampleLinks } from './index.controller';
+import { ResourcesModule } from './resources/resources.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 
@@ -14,8 +16,12 @@ export class AppModule {
   /**
    * The whole sample app for a configuration. Pass an open `dataSource` to reuse one (main.ts
    * opens it first to migrate and seed); otherwise the module opens and migrates its own.
+   * `cacheVersion` replaces the cache key version ('v1').
    */
-  static forRoot(config: AppConfig, options: { dataSource?: DataSource } = {}): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    options: { dataSource?: DataSource; cacheVersion?: string } = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -24,8 +30,17 @@ export class AppModule {
           useFactory: () => ({ ...dataSourceOptions(config.database), retryAttempts: 0 }),
           dataSourceFactory: async () => options.dataSource ?? openDatabase(config.database),
         }),
+        // In-process LRU always; Redis as the shared tier when REDIS_URL is set.
+        PerfCacheModule.forRoot({
+          l1: { maxEntries: 10_000 },
+          ...(config.redisUrl ? { l2: { url: config.redisUrl } } : {}),
+          defaultTtl: TTL.MEDIUM,
+          // Tests give each run its own key version so runs sharing a Redis never see each other.
+          ...(options.cacheVersion ? { version: options.cacheVersion } : {}),
+        }),
         TasksModule,
         UsersModule,
+        ResourcesModule,
       ],
       controllers: [IndexController],
       providers: [

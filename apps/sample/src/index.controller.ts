@@ -20,6 +20,7 @@ export const ENDPOINTS = [
   ['POST', '/tasks', 'create a task: { userId, topic, priority?, status? }'],
   ['PATCH', '/tasks/:id', 'update topic, status and/or priority'],
   ['DELETE', '/tasks/:id', 'delete a task and everything generated for it'],
+  ['GET', '/resources/:id/download', 'a download URL signed with a cached storage token'],
 ] as const;
 
 /** Finds real ids in the database so the example URLs return data. */

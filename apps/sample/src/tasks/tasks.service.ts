@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Cached, InvalidateCache, PerfCacheService, TTL } from '@nest-perf/cache';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { definedOnly, Page, pageOf, toPage } from '../common/pagination';
@@ -37,8 +38,13 @@ export class TasksService {
     @InjectRepository(Resource) private readonly resources: Repository<Resource>,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly cache: PerfCacheService,
   ) {}
 
+  // Cache tags: `user:<id>` marks everything listed or counted for a user, `task:<id>` one task's
+  // detail. Writes invalidate the tags they affect, so reads right after a write are fresh.
+
+  @Cached({ namespace: 'tasks', ttl: TTL.MEDIUM, tags: (userId: number) => [`user:${userId}`] })
   async listForUser(userId: number, query: ListTasksQuery): Promise<Page<Task>> {
     const page = pageOf(query);
     const [items, total] = await this.tasks.findAndCount({
@@ -51,6 +57,7 @@ export class TasksService {
     return toPage(items, total, page);
   }
 
+  @Cached({ namespace: 'task-detail', ttl: TTL.LONG, tags: (id: string) => [`task:${id}`] })
   async detail(id: string): Promise<TaskDetail> {
     const task = await this.findOrFail(id);
     const [scripts, storyboards, resources] = await Promise.all([
@@ -88,6 +95,7 @@ export class TasksService {
     return { taskId: id, scripts: result };
   }
 
+  @InvalidateCache({ tags: (dto: CreateTaskDto) => [`user:${dto.userId}`] })
   async create(dto: CreateTaskDto): Promise<Task> {
     if (!(await this.users.existsBy({ id: dto.userId }))) {
       throw new NotFoundException(`user ${dto.userId} not found`);
@@ -112,12 +120,18 @@ export class TasksService {
       throw new BadRequestException('nothing to update: send topic, status and/or priority');
     }
     const task = await this.findOrFail(id);
-    return this.tasks.save(this.tasks.merge(task, patch, { updatedAt: new Date() }));
+    const saved = await this.tasks.save(this.tasks.merge(task, patch, { updatedAt: new Date() }));
+    // The owner is known only after loading the task, so this tag is invalidated here rather
+    // than by a decorator (whose tags come from the arguments).
+    await this.cache.invalidate({ tags: [`user:${task.userId}`, `task:${id}`] });
+    return saved;
   }
 
   async remove(id: string): Promise<void> {
-    const result = await this.tasks.delete({ id });
-    if (!result.affected) throw new NotFoundException(`task ${id} not found`);
+    const task = await this.tasks.findOne({ where: { id }, select: { id: true, userId: true } });
+    if (!task) throw new NotFoundException(`task ${id} not found`);
+    await this.tasks.delete({ id });
+    await this.cache.invalidate({ tags: [`user:${task.userId}`, `task:${id}`] });
   }
 
   async search(query: SearchTasksQuery): Promise<SearchPage<Task>> {
@@ -148,6 +162,7 @@ export class TasksService {
     };
   }
 
+  @Cached({ namespace: 'task-stats', ttl: TTL.SHORT, tags: (userId: number) => [`user:${userId}`] })
   async statusCounts(userId: number): Promise<TaskStatusCounts> {
     const rows = await this.tasks
       .createQueryBuilder('task')
