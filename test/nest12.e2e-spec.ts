@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const DIR = join(__dirname, 'nest12');
+
+/**
+ * The libraries declare @nestjs peers ^10 || ^11 || ^12 and the repo builds on 11; this boots the
+ * built libraries on NestJS 12 (installed into test/nest12 by npm ci) in a plain node process,
+ * since Nest 12 is ESM-only and Jest on Node 20 loads it only in ESM mode.
+ */
+describe('the libraries on NestJS 12', () => {
+  beforeAll(() => {
+    const scope = join(DIR, 'node_modules', '@nest-perf');
+    mkdirSync(scope, { recursive: true });
+    for (const lib of ['core', 'cache']) {
+      rmSync(join(scope, lib), { recursive: true, force: true });
+      symlinkSync(join('..', '..', '..', '..', 'libs', lib), join(scope, lib), 'dir');
+    }
+  });
+
+  it.each([
+    ['memory only', {}],
+    ['with Redis', { NEST12_REDIS_URL: REDIS_URL }],
+  ])('boots PerfCacheModule and caches routes and services (%s)', (_, env) => {
+    const output = execFileSync(process.execPath, ['--preserve-symlinks', 'boot.cjs'], {
+      cwd: DIR,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const result = JSON.parse(output.trim().split('\n').pop()!);
+    expect(result.nestCore).toMatch(/^12\./);
+    expect(result.nestCommon).toMatch(/^12\./);
+    expect(result.first).toEqual({ hello: 'ada', load: 1 });
+    expect(result.second).toEqual(result.first);
+    expect(result.handled).toBe(1); // the cached route handler ran once for two requests
+    expect(result.direct2.load).toBe(result.direct1.load + 1); // invalidated by tag
+    expect(result.direct3).toEqual(result.direct2);
+    expect(result.stats).toMatchObject({ hits: 2, l1Hits: 2, loads: 4, errors: 0 });
+    if ('NEST12_REDIS_URL' in env) expect(result.ping.l2).toMatchObject({ up: true, circuit: 'closed' });
+  });
+});
