@@ -39,6 +39,7 @@ describe('the libraries on NestJS 12', () => {
     expect(result.direct2.load).toBe(result.direct1.load + 1); // invalidated by tag
     expect(result.direct3).toEqual(result.direct2);
     expect(result.stats).toMatchObject({ hits: 2, l1Hits: 2, loads: 4, errors: 0 });
-    if ('NEST12_REDIS_URL' in env) expect(result.ping.l2).toMatchObject({ up: true, circuit: 'closed' });
+    if ('NEST12_REDIS_URL' in env)
+      expect(result.ping.l2).toMatchObject({ up: true, circuit: 'closed' });
   });
 });

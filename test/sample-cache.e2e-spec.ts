@@ -55,7 +55,10 @@ describe.each(SETUPS)('sample app caching on $name', ({ dialect, redisUrl }) => 
     await http().get(`/tasks/${task.id}`).expect(200);
     expect(stats('task-detail').hits).toBeGreaterThanOrEqual(1);
 
-    await http().patch(`/tasks/${task.id}`).send({ status: 'cancelled', topic: 'renamed topic' }).expect(200);
+    await http()
+      .patch(`/tasks/${task.id}`)
+      .send({ status: 'cancelled', topic: 'renamed topic' })
+      .expect(200);
 
     const detail = await http().get(`/tasks/${task.id}`).expect(200);
     expect(detail.body).toMatchObject({ status: 'cancelled', topic: 'renamed topic' });
@@ -66,7 +69,9 @@ describe.each(SETUPS)('sample app caching on $name', ({ dialect, redisUrl }) => 
     });
     const countsAfter = await http().get('/users/3/tasks/stats').expect(200);
     expect(countsAfter.body.byStatus.cancelled).toBe(countsBefore.body.byStatus.cancelled + 1);
-    expect(countsAfter.body.byStatus[task.status]).toBe(countsBefore.body.byStatus[task.status] - 1);
+    expect(countsAfter.body.byStatus[task.status]).toBe(
+      countsBefore.body.byStatus[task.status] - 1,
+    );
   });
 
   it('shows a created task at once and forgets a deleted one at once', async () => {

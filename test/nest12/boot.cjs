@@ -27,8 +27,16 @@ class GreetingService {
     return name;
   }
 }
-decorate([Cached({ namespace: 'greet', ttl: '1m', tags: (name) => [`name:${name}`] })], GreetingService.prototype, 'greet');
-decorate([InvalidateCache({ tags: (name) => [`name:${name}`] })], GreetingService.prototype, 'rename');
+decorate(
+  [Cached({ namespace: 'greet', ttl: '1m', tags: (name) => [`name:${name}`] })],
+  GreetingService.prototype,
+  'greet',
+);
+decorate(
+  [InvalidateCache({ tags: (name) => [`name:${name}`] })],
+  GreetingService.prototype,
+  'rename',
+);
 Reflect.decorate([Injectable()], GreetingService);
 
 class GreetingController {
@@ -41,7 +49,11 @@ class GreetingController {
     return this.service.greet(name);
   }
 }
-decorate([Get(':name'), Cached({ namespace: 'route', ttl: '1m' })], GreetingController.prototype, 'byName');
+decorate(
+  [Get(':name'), Cached({ namespace: 'route', ttl: '1m' })],
+  GreetingController.prototype,
+  'byName',
+);
 Reflect.defineMetadata('design:paramtypes', [GreetingService], GreetingController);
 Reflect.decorate([Controller('greetings')], GreetingController);
 // Param decorators are parameter decorators: apply index 0 by hand.

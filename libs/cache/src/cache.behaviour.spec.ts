@@ -175,7 +175,13 @@ describe('PerfCacheModule in memory', () => {
     await svc.list(2, { status: 'done' });
     expect(svc.loads).toBe(3);
     const stats = cache.stats();
-    expect(stats.namespaces.tasks).toMatchObject({ hits: 1, misses: 3, l1Hits: 1, loads: 3, sets: 3 });
+    expect(stats.namespaces.tasks).toMatchObject({
+      hits: 1,
+      misses: 3,
+      l1Hits: 1,
+      loads: 3,
+      sets: 3,
+    });
     expect(stats.namespaces.tasks.hitRate).toBeCloseTo(0.25);
     expect(stats.total).toMatchObject({ hits: 1, misses: 3 });
     cache.resetStats();
@@ -227,7 +233,7 @@ describe('PerfCacheModule in memory', () => {
     jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'performance'] });
     try {
       await svc.token(1_000);
-      jest.setSystemTime(Date.now() + 1_500);
+      jest.advanceTimersByTime(1_500);
       await svc.token(1_000);
       expect(svc.loads).toBe(2);
     } finally {
@@ -279,7 +285,11 @@ describe('PerfCacheModule in memory', () => {
     const results = await Promise.all(Array.from({ length: 1_000 }, () => svc.list(7)));
     expect(svc.loads).toBe(1);
     expect(new Set(results).size).toBe(1);
-    expect(cache.stats().namespaces.tasks).toMatchObject({ coalesced: 999, loads: 1, misses: 1_000 });
+    expect(cache.stats().namespaces.tasks).toMatchObject({
+      coalesced: 999,
+      loads: 1,
+      misses: 1_000,
+    });
   });
 
   it('gives every concurrent caller the loader error and stores nothing', async () => {
@@ -324,7 +334,13 @@ describe('PerfCacheModule in memory', () => {
 
   it('offers get/set/del/getOrSet/mget/mset/invalidate on the service', async () => {
     await cache.set('a', { n: 1 }, { namespace: 'svc', tags: ['t1'] });
-    await cache.mset([{ key: 'b', value: 2 }, { key: 'c', value: new Date(0) }], { namespace: 'svc' });
+    await cache.mset<unknown>(
+      [
+        { key: 'b', value: 2 },
+        { key: 'c', value: new Date(0) },
+      ],
+      { namespace: 'svc' },
+    );
     expect(await cache.mget(['a', 'b', 'c', 'zz'], { namespace: 'svc' })).toEqual([
       { n: 1 },
       2,
@@ -341,7 +357,10 @@ describe('PerfCacheModule in memory', () => {
     expect(await cache.get('b', { namespace: 'svc' })).toBeUndefined();
     await cache.invalidate({ namespace: 'svc' });
     expect(await cache.get('c', { namespace: 'svc' })).toBeUndefined();
-    expect(await cache.ping()).toEqual({ l1: { enabled: true, entries: expect.any(Number) }, l2: { configured: false } });
+    expect(await cache.ping()).toEqual({
+      l1: { enabled: true, entries: expect.any(Number) },
+      l2: { configured: false },
+    });
   });
 });
 
@@ -360,7 +379,7 @@ describe('PerfCacheModule L1 bounds, grace and scopes', () => {
     jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'performance'] });
     try {
       const first = await svc.token(1_000);
-      jest.setSystemTime(Date.now() + 2_000);
+      jest.advanceTimersByTime(2_000);
       svc.delayMs = 0;
       const stale = await Promise.all([svc.token(1_000), svc.token(1_000)]);
       expect(stale).toEqual([first, first]);
@@ -389,7 +408,8 @@ describe('PerfCacheModule L1 bounds, grace and scopes', () => {
     await svc.user(long);
     await svc.user(long);
     expect(svc.loads).toBe(1);
-    const engine = (cache as unknown as { engine: { fullKey(p: string, k: string): string } }).engine;
+    const engine = (cache as unknown as { engine: { fullKey(p: string, k: string): string } })
+      .engine;
     expect(engine.fullKey('users:v1:', `user:${long}`).length).toBeLessThanOrEqual(200);
     await app.close();
   });

@@ -4,12 +4,13 @@ import type { Duration } from '@nest-perf/core';
 import type { ResolvedCacheOptions } from './cache.options';
 import { CacheStatsRegistry, type NamespaceCounters } from './cache.stats';
 import type { L2Store } from './interfaces/l2-store.interface';
-import { L1Store, type L1Entry } from './stores/l1.store';
+import { L1Store, type L1Entry, type NewL1Entry } from './stores/l1.store';
 import { L2_FAILED, ResilientL2 } from './stores/resilient-l2';
-import { decodeEnvelope, encodeEnvelope } from './utils/envelope';
+import { coarseNow } from './utils/clock';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from './utils/envelope';
 import { finalizeKey } from './utils/key-encoding';
 import { deserialize, serialize } from './utils/serializer';
-import { Versions } from './versions';
+import { Versions, type VersionCell } from './versions';
 
 /** How a value may be stored: what `@Cached` options and `PerfCacheService` calls resolve to. */
 export interface StorePolicy {
@@ -19,19 +20,54 @@ export interface StorePolicy {
   unless?: (result: never) => boolean;
 }
 
-/** @internal A read that may load: one call of a cached method or of `getOrSet`. */
-export interface ReadRequest {
+/** @internal Where one entry lives: its namespace, its key part and full key, its L1 index. */
+export interface Slot {
   namespace: string;
   counters: NamespaceCounters;
   fullKey: string;
-  versionKeys: readonly string[];
+  /** The L1 index holding the entry (undefined when L1 is off) and the entry's key in it. */
+  index: Map<string, L1Entry> | undefined;
+  indexKey: string;
+}
+
+/** @internal A read that may load: one call of a cached method or of `getOrSet`. */
+export interface ReadRequest extends Slot {
+  /** Version cells: the namespace's first, then the tags'. */
+  cells: readonly VersionCell[];
   /** Undefined for plain gets: a miss then resolves to {@link MISSING}. */
   load: (() => unknown) | undefined;
+  /** Skip L1/L2 and load at once (the loader already started); never joins another flight. */
+  fresh?: boolean;
   policy: StorePolicy;
   isAsync: boolean;
 }
 
 /** @internal What a shared read resolved to; each waiter counts its own outcome. */
+interface L2Hit {
+  value: unknown;
+  fresh: boolean;
+}
+
+/**
+ * @internal One resolution in flight, shared by concurrent reads of a key. A read joins it only
+ * while it is still current: no exact-key or pattern invalidation hit the key (`invalidated`)
+ * and no tag or namespace token changed since it started. A load whose flight was invalidated
+ * returns its value to the callers already waiting but does not store it.
+ */
+interface Flight {
+  promise: Promise<unknown>;
+  outcome: Outcome | undefined;
+  cells: readonly VersionCell[];
+  tokens: readonly string[];
+  invalidated: boolean;
+}
+
+/** @internal Marks a load that must not store its result (invalidated while it ran). */
+interface LoadGuard {
+  invalidated: boolean;
+}
+
+/** @internal */
 interface Outcome {
   value: unknown;
   source: 'l1' | 'l2' | 'load' | 'stale';
@@ -40,7 +76,17 @@ interface Outcome {
 /** @internal What a read without a loader resolves to on a miss. */
 export const MISSING: unique symbol = Symbol('MISSING');
 
-const VALID = 0;
+/** @internal */
+export const VALID = 0;
+
+function isCurrent(flight: Flight): boolean {
+  if (flight.invalidated) return false;
+  for (let i = 0; i < flight.cells.length; i++) {
+    if (flight.cells[i].token !== flight.tokens[i]) return false;
+  }
+  return true;
+}
+
 const STALE = 1;
 const INVALID = 2;
 const UNVERIFIED = 3;
@@ -56,10 +102,11 @@ export class CacheEngine {
   readonly l1: L1Store | undefined;
   readonly l2: ResilientL2 | undefined;
   readonly versions: Versions;
-  private readonly inflight = new Map<string, Promise<Outcome>>();
-  private readonly refreshing = new Set<string>();
+  private readonly inflight = new Map<string, Flight>();
+  private readonly refreshing = new Map<string, LoadGuard>();
   private readonly warned = new Set<string>();
-  private readonly nsVersionKeys = new Map<string, string>();
+  private readonly nsCells = new Map<string, readonly VersionCell[]>();
+  private readonly checkMs: number;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -70,9 +117,17 @@ export class CacheEngine {
     this.l1 = l1 ? new L1Store(l1.maxEntries, l1.maxBytes, l1.maxTtlMs, this.stats) : undefined;
     const t = options.l2Timeouts;
     this.l2 = l2Store
-      ? new ResilientL2(l2Store, t.timeoutMs, t.failureThreshold, t.cooldownMs, logger, this.stats.global)
+      ? new ResilientL2(
+          l2Store,
+          t.timeoutMs,
+          t.failureThreshold,
+          t.cooldownMs,
+          logger,
+          this.stats.global,
+        )
       : undefined;
     this.versions = new Versions(this.l2, t.versionCheckMs);
+    this.checkMs = t.versionCheckMs;
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -84,49 +139,72 @@ export class CacheEngine {
 
   fullKey(prefix: string, key: string): string {
     const full = prefix + key;
-    return full.length > this.options.maxKeyLength ? finalizeKey(full, this.options.maxKeyLength) : full;
+    return full.length > this.options.maxKeyLength
+      ? finalizeKey(full, this.options.maxKeyLength)
+      : full;
   }
 
-  namespaceVersionKey(namespace: string): string {
-    let key = this.nsVersionKeys.get(namespace);
-    if (key === undefined) {
-      key = `nest-perf:${this.options.version}:ns:${namespace}`;
-      this.nsVersionKeys.set(namespace, key);
+  /** `[namespace cell]`, the same (pinned) array on every call. */
+  namespaceCells(namespace: string): readonly VersionCell[] {
+    let cells = this.nsCells.get(namespace);
+    if (cells === undefined) {
+      cells = [this.versions.cell(`nest-perf:${this.options.version}:ns:${namespace}`, true)];
+      this.nsCells.set(namespace, cells);
     }
-    return key;
+    return cells;
   }
 
   tagVersionKey(tag: string): string {
     return `nest-perf:${this.options.version}:tag:${tag}`;
   }
 
-  versionKeys(namespace: string, tags: readonly string[] | undefined): readonly string[] {
-    const nsKey = this.namespaceVersionKey(namespace);
-    if (tags === undefined || tags.length === 0) return [nsKey];
-    return [nsKey, ...tags.map((t) => this.tagVersionKey(t))];
+  /** The cells an entry depends on. Pin the tag cells only when the caller keeps the array. */
+  cellsFor(
+    namespace: string,
+    tags: readonly string[] | undefined,
+    pin = false,
+  ): readonly VersionCell[] {
+    const ns = this.namespaceCells(namespace);
+    if (tags === undefined || tags.length === 0) return ns;
+    const cells = [ns[0]];
+    for (const tag of tags) cells.push(this.versions.cell(this.tagVersionKey(tag), pin));
+    return cells;
   }
 
   // ---- reads --------------------------------------------------------------------------------
 
   /** Judges an L1 entry: valid, stale (in grace), invalid (expired or invalidated), unverified. */
   judge(entry: L1Entry, now: number): Verdict {
-    const keys = entry.versionKeys;
+    const cells = entry.cells;
     let unverified = false;
-    for (let i = 0; i < keys.length; i++) {
-      const token = this.versions.peek(keys[i], now);
-      if (token === undefined) unverified = true;
-      else if (token !== entry.tokens[i]) return INVALID;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      // A token not checked against L2 recently can't be trusted either way.
+      if (now - cell.checkedAt > this.checkMs) unverified = true;
+      else if (cell.token !== entry.tokens[i]) return INVALID;
     }
     if (unverified) return UNVERIFIED;
     if (now < entry.expiresAt) return VALID;
-    return now < entry.expiresAt + this.options.graceMs ? STALE : INVALID;
+    return now < entry.staleUntil ? STALE : INVALID;
   }
 
   /** The hot path: a valid L1 entry, or undefined. The caller counts the hit. */
-  tryL1(fullKey: string): L1Entry | undefined {
-    const entry = this.l1?.get(fullKey);
-    if (entry === undefined) return undefined;
-    return this.judge(entry, Date.now()) === VALID ? entry : undefined;
+  tryL1(index: Map<string, L1Entry> | undefined, indexKey: string): L1Entry | undefined {
+    const entry = index?.get(indexKey);
+    if (entry === undefined || this.judge(entry, coarseNow()) !== VALID) return undefined;
+    this.l1!.touch(entry);
+    return entry;
+  }
+
+  /** A slot for `key` (the key part) in `namespace`. */
+  slot(namespace: string, keyPart: string): Slot {
+    return {
+      namespace,
+      counters: this.stats.for(namespace),
+      fullKey: this.fullKey(this.prefix(namespace), keyPart),
+      index: this.l1?.index(namespace),
+      indexKey: keyPart,
+    };
   }
 
   /**
@@ -135,125 +213,167 @@ export class CacheEngine {
    */
   read(req: ReadRequest): Promise<unknown> {
     const existing = this.inflight.get(req.fullKey);
-    if (existing !== undefined) {
+    if (existing !== undefined && !req.fresh && isCurrent(existing)) {
       req.counters.coalesced++;
-      return existing.then((o) => this.count(req.counters, o));
+      return existing.promise.then(() => this.count(req.counters, existing.outcome!));
     }
-    const shared = this.resolve(req);
-    this.inflight.set(req.fullKey, shared);
-    const done = () => {
-      if (this.inflight.get(req.fullKey) === shared) this.inflight.delete(req.fullKey);
+    const flight: Flight = {
+      promise: undefined as never,
+      outcome: undefined,
+      cells: req.cells,
+      tokens: req.cells.map((c) => c.token),
+      invalidated: false,
     };
-    shared.then(done, done);
-    return shared.then((o) => this.count(req.counters, o));
+    flight.promise = this.lead(req, flight);
+    this.inflight.set(req.fullKey, flight);
+    return flight.promise;
+  }
+
+  /** The leader of a flight: resolves, records the outcome for the waiters, counts its own. */
+  private async lead(req: ReadRequest, flight: Flight): Promise<unknown> {
+    try {
+      const outcome = await this.resolve(req, flight);
+      flight.outcome = outcome;
+      return this.count(req.counters, outcome);
+    } finally {
+      if (this.inflight.get(req.fullKey) === flight) this.inflight.delete(req.fullKey);
+    }
   }
 
   private count(counters: NamespaceCounters, outcome: Outcome): unknown {
     if (outcome.source === 'load') counters.misses++;
-    else {
-      counters.hits++;
-      if (outcome.source === 'l1') counters.l1Hits++;
-      else if (outcome.source === 'l2') counters.l2Hits++;
-      else counters.staleServed++;
-    }
+    else if (outcome.source === 'l1') counters.l1Hits++;
+    else if (outcome.source === 'l2') counters.l2Hits++;
+    else counters.staleServed++;
     return outcome.value;
   }
 
-  private async resolve(req: ReadRequest): Promise<Outcome> {
-    const now = Date.now();
+  private async resolve(req: ReadRequest, flight: Flight): Promise<Outcome> {
+    if (req.fresh) return { value: await this.load(req, flight), source: 'load' };
     let stale: { value: unknown } | undefined;
-    const l1Entry = this.l1?.get(req.fullKey);
+    const l1Entry = req.index?.get(req.indexKey);
     if (l1Entry !== undefined) {
-      let verdict = this.judge(l1Entry, now);
+      let verdict = this.judge(l1Entry, coarseNow());
       if (verdict === UNVERIFIED) {
-        await this.versions.refresh(this.versions.staleAmong(l1Entry.versionKeys, now), req.counters);
-        verdict = this.judge(l1Entry, Date.now());
+        await this.versions.refresh(this.versions.stale(l1Entry.cells, coarseNow()), req.counters);
+        verdict = this.judge(l1Entry, coarseNow());
       }
-      if (verdict === VALID) return { value: l1Entry.value, source: 'l1' };
+      if (verdict === VALID) {
+        this.l1!.touch(l1Entry);
+        return { value: l1Entry.value, source: 'l1' };
+      }
       if (verdict === STALE) stale = { value: l1Entry.value };
-      else this.l1?.delete(req.fullKey);
+      else this.l1?.lru.delete(req.fullKey);
     }
 
     // L2, fetching in the same round trip the version tokens we cannot trust yet.
-    let staleKeys = this.versions.staleAmong(req.versionKeys, now);
+    let staleCells = this.versions.stale(req.cells, coarseNow());
     if (this.l2 !== undefined && stale === undefined) {
-      const fetched = await this.l2.run(
-        (s) => (staleKeys.length === 0 ? s.get(req.fullKey).then((v) => [v]) : s.mget([req.fullKey, ...staleKeys])),
-        req.counters,
-      );
+      const key = req.fullKey;
+      const fetched =
+        staleCells.length === 0
+          ? await this.l2.run((s) => s.get(key), req.counters)
+          : await this.l2.run((s) => s.mget([key, ...staleCells.map((c) => c.key)]), req.counters);
       if (fetched !== L2_FAILED) {
-        this.versions.accept(staleKeys, fetched.slice(1), Date.now());
-        staleKeys = [];
-        const hit = fetched[0] === null ? undefined : await this.fromL2(req, fetched[0]);
-        if (hit !== undefined) {
-          if (hit.fresh) return { value: hit.value, source: 'l2' };
-          stale = { value: hit.value };
+        let text: string | null;
+        if (Array.isArray(fetched)) {
+          this.versions.accept(staleCells, fetched.slice(1), Date.now());
+          staleCells = [];
+          text = fetched[0];
+        } else text = fetched;
+        if (text !== null) {
+          let hit = this.fromL2(req, text);
+          if (hit instanceof Promise) hit = await hit;
+          if (hit !== undefined) {
+            if (hit.fresh) return { value: hit.value, source: 'l2' };
+            stale = { value: hit.value };
+          }
         }
       }
     }
-    if (staleKeys.length > 0) await this.versions.refresh(staleKeys, req.counters);
+    if (staleCells.length > 0) await this.versions.refresh(staleCells, req.counters);
 
     if (stale !== undefined) {
       // Serve the stale value now and refresh once in the background.
       if (req.load !== undefined && !this.refreshing.has(req.fullKey)) {
-        this.refreshing.add(req.fullKey);
-        this.load(req)
+        const guard: LoadGuard = { invalidated: false };
+        this.refreshing.set(req.fullKey, guard);
+        this.load(req, guard)
           .catch(() => undefined)
-          .finally(() => this.refreshing.delete(req.fullKey));
+          .finally(() => {
+            if (this.refreshing.get(req.fullKey) === guard) this.refreshing.delete(req.fullKey);
+          });
       }
       return { value: stale.value, source: 'stale' };
     }
     if (req.load === undefined) return { value: MISSING, source: 'load' };
-    return { value: await this.load(req), source: 'load' };
+    return { value: await this.load(req, flight), source: 'load' };
   }
 
-  /** Decodes and judges an L2 entry; a valid one is copied into L1. */
-  private async fromL2(
-    req: ReadRequest,
-    text: string,
-  ): Promise<{ value: unknown; fresh: boolean } | undefined> {
+  /**
+   * Decodes and judges an L2 entry; a valid one is copied into L1. Synchronous unless a version
+   * token it depends on must first be read from L2.
+   */
+  private fromL2(req: ReadRequest, text: string): L2Hit | undefined | Promise<L2Hit | undefined> {
     const envelope = decodeEnvelope(text);
     if (envelope === undefined) return undefined;
-    const keys = envelope.tagKeys
-      ? [this.namespaceVersionKey(req.namespace), ...envelope.tagKeys]
-      : [this.namespaceVersionKey(req.namespace)];
-    const tokens = envelope.tagTokens ? [envelope.nsToken, ...envelope.tagTokens] : [envelope.nsToken];
-    let now = Date.now();
-    const unknown = this.versions.staleAmong(keys, now);
-    if (unknown.length > 0) {
-      await this.versions.refresh(unknown, req.counters);
-      now = Date.now();
-    }
-    for (let i = 0; i < keys.length; i++) {
-      if (this.versions.peekAny(keys[i]) !== tokens[i]) return undefined;
-    }
-    if (now >= envelope.expiresAt + this.options.graceMs) return undefined;
+    const cells = envelope.tagKeys
+      ? [
+          this.namespaceCells(req.namespace)[0],
+          ...envelope.tagKeys.map((k) => this.versions.cell(k)),
+        ]
+      : this.namespaceCells(req.namespace);
+    const tokens = envelope.tagTokens
+      ? [envelope.nsToken, ...envelope.tagTokens]
+      : [envelope.nsToken];
+    const stale = this.versions.stale(cells, coarseNow());
+    if (stale.length === 0) return this.acceptL2(req, envelope, cells, tokens);
+    return this.versions
+      .refresh(stale, req.counters)
+      .then(() => this.acceptL2(req, envelope, cells, tokens));
+  }
+
+  private acceptL2(
+    req: ReadRequest,
+    envelope: Envelope,
+    cells: readonly VersionCell[],
+    tokens: readonly string[],
+  ): L2Hit | undefined {
+    for (let i = 0; i < cells.length; i++) if (cells[i].token !== tokens[i]) return undefined;
+    const now = coarseNow();
+    const staleUntil = envelope.expiresAt + this.options.graceMs;
+    if (now >= staleUntil) return undefined;
     let value: unknown;
     try {
       value = deserialize(envelope.payload);
     } catch (error) {
-      this.warnOnce(`decode:${req.namespace}`, `could not decode an L2 entry of ${req.namespace}; reloading`, error);
+      this.warnOnce(
+        `decode:${req.namespace}`,
+        `could not decode an L2 entry of ${req.namespace}; reloading`,
+        error,
+      );
       return undefined;
     }
     const fresh = now < envelope.expiresAt;
-    if (fresh && this.l1 !== undefined) {
-      const entry: L1Entry = {
+    if (fresh && this.l1 !== undefined && req.index !== undefined) {
+      const entry: NewL1Entry = {
         value,
         expiresAt: envelope.expiresAt,
+        staleUntil,
         namespace: req.namespace,
-        versionKeys: keys,
+        cells,
         tokens,
         isAsync: req.isAsync,
       };
-      this.l1.set(req.fullKey, entry, envelope.expiresAt + this.options.graceMs - now, envelope.payload.length);
+      this.l1.set(req.index, req.indexKey, req.fullKey, entry, envelope.payload.length);
     }
     return { value, fresh };
   }
 
   /** Runs the loader once and stores its result; the version tokens are taken before loading, so
    * an invalidation that lands while the loader runs makes the stored entry invalid at once. */
-  async load(req: ReadRequest): Promise<unknown> {
-    const tokens = req.versionKeys.map((k) => this.versions.peekAny(k));
+  async load(req: ReadRequest, guard: LoadGuard): Promise<unknown> {
+    const tokens = req.cells.map((c) => c.token);
     const counters = req.counters;
     counters.loads++;
     const started = performance.now();
@@ -266,7 +386,8 @@ export class CacheEngine {
       throw error;
     }
     counters.loadMs += performance.now() - started;
-    this.store(req.namespace, counters, req.fullKey, req.versionKeys, tokens, value, req.policy, req.isAsync, true);
+    if (!guard.invalidated)
+      this.store(req, req.cells, tokens, value, req.policy, req.isAsync, true);
     return value;
   }
 
@@ -277,16 +398,15 @@ export class CacheEngine {
    * value that cannot be stored is counted and warned about once per namespace.
    */
   store(
-    namespace: string,
-    counters: NamespaceCounters,
-    fullKey: string,
-    versionKeys: readonly string[],
+    slot: Slot,
+    cells: readonly VersionCell[],
     tokens: readonly string[],
     value: unknown,
     policy: StorePolicy,
     isAsync: boolean,
     toL2: boolean,
   ): void {
+    const { namespace, counters, fullKey } = slot;
     if ((value === null || value === undefined) && !policy.cacheNull) return;
     let ttlMs: number;
     try {
@@ -296,7 +416,11 @@ export class CacheEngine {
           ? policy.ttl
           : parseDuration((policy.ttl as (r: unknown) => Duration)(value), `${namespace}: ttl()`);
     } catch (error) {
-      this.warnOnce(`policy:${namespace}`, `${namespace}: ttl/unless threw; the result was not cached`, error);
+      this.warnOnce(
+        `policy:${namespace}`,
+        `${namespace}: ttl/unless threw; the result was not cached`,
+        error,
+      );
       return;
     }
     if (ttlMs <= 0) return;
@@ -308,7 +432,11 @@ export class CacheEngine {
       payload = serialize(value);
     } catch (error) {
       counters.unstorable++;
-      this.warnOnce(`unstorable:${namespace}`, `${namespace}: a result cannot be serialized, so it is not cached`, error);
+      this.warnOnce(
+        `unstorable:${namespace}`,
+        `${namespace}: a result cannot be serialized, so it is not cached`,
+        error,
+      );
       return;
     }
     // UTF-8 needs at most 3 bytes per UTF-16 unit; measure exactly only near the limit.
@@ -322,9 +450,17 @@ export class CacheEngine {
     }
     const expiresAt = Date.now() + ttlMs;
     counters.sets++;
-    this.l1?.set(fullKey, { value, expiresAt, namespace, versionKeys, tokens, isAsync }, ttlMs + graceMs, payload.length);
+    if (this.l1 !== undefined && slot.index !== undefined) {
+      this.l1.set(
+        slot.index,
+        slot.indexKey,
+        fullKey,
+        { value, expiresAt, staleUntil: expiresAt + graceMs, namespace, cells, tokens, isAsync },
+        payload.length,
+      );
+    }
     if (toL2 && this.l2 !== undefined) {
-      const text = encodeEnvelope(expiresAt, tokens, versionKeys, payload);
+      const text = encodeEnvelope(expiresAt, tokens, cells, payload);
       void this.l2.run((s) => s.set(fullKey, text, ttlMs + graceMs), counters);
     }
   }
@@ -333,7 +469,8 @@ export class CacheEngine {
 
   async deleteKeys(counters: NamespaceCounters, fullKeys: readonly string[]): Promise<void> {
     for (const key of fullKeys) {
-      this.l1?.delete(key);
+      this.l1?.lru.delete(key);
+      this.abandonLoads(key);
       counters.deletes++;
     }
     if (this.l2 !== undefined && fullKeys.length > 0) {
@@ -345,7 +482,7 @@ export class CacheEngine {
 
   /** Invalidates every entry of the namespace: O(1), a new generation token. */
   invalidateNamespace(namespace: string): Promise<void> {
-    return this.versions.bump([this.namespaceVersionKey(namespace)]);
+    return this.versions.bump([this.namespaceCells(namespace)[0].key]);
   }
 
   invalidateTags(tags: readonly string[]): Promise<void> {
@@ -357,10 +494,22 @@ export class CacheEngine {
    * Redis by SCAN MATCH + UNLINK. Where the store cannot scan, or the scan fails, the whole
    * namespace is invalidated instead: more misses, never stale data.
    */
-  async invalidatePattern(namespace: string, counters: NamespaceCounters, pattern: string, escapedPrefix: string, matches: (rest: string) => boolean): Promise<void> {
+  async invalidatePattern(
+    namespace: string,
+    counters: NamespaceCounters,
+    pattern: string,
+    escapedPrefix: string,
+    matches: (rest: string) => boolean,
+  ): Promise<void> {
     const prefix = this.prefix(namespace);
-    counters.deletes += this.l1?.deleteWhere(prefix, matches) ?? 0;
-    if (this.l2 === undefined) return;
+    const inL1 = this.l1?.deleteWhere(prefix, matches) ?? 0;
+    for (const key of [...this.inflight.keys(), ...this.refreshing.keys()]) {
+      if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.abandonLoads(key);
+    }
+    if (this.l2 === undefined) {
+      counters.deletes += inL1;
+      return;
+    }
     if (!this.l2.store.supportsPatterns) {
       this.warnOnce(
         `pattern:${namespace}`,
@@ -369,9 +518,26 @@ export class CacheEngine {
       await this.invalidateNamespace(namespace);
       return;
     }
-    const deleted = await this.l2.run((s) => s.deleteMatching(escapedPrefix + pattern), counters, 30_000);
-    if (deleted === L2_FAILED) await this.invalidateNamespace(namespace);
-    else counters.deletes += deleted;
+    const deleted = await this.l2.run(
+      (s) => s.deleteMatching(escapedPrefix + pattern),
+      counters,
+      30_000,
+    );
+    if (deleted === L2_FAILED) {
+      counters.deletes += inL1;
+      await this.invalidateNamespace(namespace);
+    } else counters.deletes += Math.max(deleted, inL1);
+  }
+
+  /** Loads of `fullKey` in progress must not store their result, and new reads must not join them. */
+  private abandonLoads(fullKey: string): void {
+    const flight = this.inflight.get(fullKey);
+    if (flight !== undefined) {
+      flight.invalidated = true;
+      this.inflight.delete(fullKey);
+    }
+    const refresh = this.refreshing.get(fullKey);
+    if (refresh !== undefined) refresh.invalidated = true;
   }
 
   // ---- misc ---------------------------------------------------------------------------------
@@ -398,6 +564,6 @@ export class CacheEngine {
   async close(): Promise<void> {
     this.l2?.dispose();
     await this.l2?.store.close();
-    this.l1?.clear();
+    this.l1?.lru.clear();
   }
 }

@@ -3,9 +3,7 @@ export class PerfCacheOptionsError extends Error {
   override readonly name = 'PerfCacheOptionsError';
 
   constructor(readonly problems: string[]) {
-    super(
-      `PerfCacheModule: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    super(`PerfCacheModule: invalid options:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
 

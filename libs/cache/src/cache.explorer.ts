@@ -48,7 +48,8 @@ export class CacheExplorer implements OnModuleInit {
     if (prototype === null) return;
     const records: CacheMethodRecord[] = [];
     for (const name of this.scanner.getAllMethodNames(prototype)) {
-      const record = Reflect.getMetadata(CACHE_METHOD_METADATA, prototype, name) as CacheMethodRecord | undefined;
+      const record = Reflect.getMetadata(CACHE_METHOD_METADATA, prototype, name) as
+        CacheMethodRecord | undefined;
       if (record !== undefined) records.push(record);
     }
     if (records.length === 0) return;
@@ -61,9 +62,13 @@ export class CacheExplorer implements OnModuleInit {
       );
       return;
     }
-    const handlers: Record<string, CacheHandler> = Object.create(null) as Record<string, CacheHandler>;
+    const handlers: Record<string, CacheHandler> = Object.create(null) as Record<
+      string,
+      CacheHandler
+    >;
     for (const record of records) {
-      const returnsPromise = Reflect.getMetadata('design:returntype', prototype, record.methodName) === Promise;
+      const returnsPromise =
+        Reflect.getMetadata('design:returntype', prototype, record.methodName) === Promise;
       handlers[record.methodName] = buildHandler(this.cache, record, className, returnsPromise);
     }
     Object.defineProperty(instance, CACHE_HANDLERS, { value: handlers, configurable: true });

@@ -1,9 +1,17 @@
 import { parseDuration } from '@nest-perf/core';
-import type { CacheEngine, StorePolicy } from './cache.engine';
+import {
+  VALID,
+  type CacheEngine,
+  type ReadRequest,
+  type Slot,
+  type StorePolicy,
+} from './cache.engine';
 import type { PerfCacheService } from './cache.service';
 import type { CacheHandler, CacheMethodRecord } from './decorators/method-record';
 import type { InvalidateCacheOptions } from './decorators/invalidate-cache.decorator';
+import { coarseNow } from './utils/clock';
 import { encodeKey } from './utils/key-encoding';
+import type { VersionCell } from './versions';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -25,7 +33,7 @@ export function buildHandler(
   return inner;
 }
 
-function keyPart(keyFn: Fn | undefined, self: object, args: unknown[]): string {
+function keyPartOf(keyFn: Fn | undefined, self: object, args: unknown[]): string {
   if (keyFn === undefined) return encodeKey(args);
   const key = keyFn.apply(self, args);
   return typeof key === 'string' ? key : encodeKey(key);
@@ -54,7 +62,12 @@ function cachedHandler(
   const keyFn = options.key as Fn | undefined;
   const condition = options.condition as Fn | undefined;
   const tagsFn = typeof options.tags === 'function' ? (options.tags as Fn) : undefined;
-  const staticVersionKeys = tagsFn ? undefined : engine.versionKeys(namespace, options.tags as string[] | undefined);
+  const staticCells = tagsFn
+    ? undefined
+    : engine.cellsFor(namespace, options.tags as string[] | undefined, true);
+  const l1 = engine.l1;
+  const index = l1?.index(namespace);
+  const rawIndex = l1?.index(namespace, true);
   const ttl = options.ttl ?? engine.options.defaultTtlMs;
   const policy: StorePolicy = {
     ttl: typeof ttl === 'function' ? (ttl as StorePolicy['ttl']) : parseDuration(ttl),
@@ -66,92 +79,134 @@ function cachedHandler(
   let mode: 'async' | 'sync' | 'unknown' =
     original.constructor.name === 'AsyncFunction' || returnsPromise ? 'async' : 'unknown';
   if (engine.l1 === undefined && mode !== 'async') {
-    engine.warnOnce(`sync-no-l1:${namespace}`, `${where}: sync methods use L1 only, and L1 is disabled; a sync result will not be cached`);
+    engine.warnOnce(
+      `sync-no-l1:${namespace}`,
+      `${where}: sync methods use L1 only, and L1 is disabled; a sync result will not be cached`,
+    );
   }
 
-  // First call of a method not known to be async, and every call of a sync one: run it here.
-  const runAndStore = (self: object, args: unknown[], fullKey: string, versionKeys: readonly string[]) => {
-    const tokens = versionKeys.map((k) => engine.versions.peekAny(k));
-    counters.misses++;
-    counters.loads++;
+  // Sync methods (and the first call of one not known to be async) run here, L1 only.
+  const runDirect = (self: object, args: unknown[], slot: Slot, req: () => ReadRequest) => {
+    const cells = req().cells;
+    const tokens = cells.map((c) => c.token);
     const started = performance.now();
     let result: unknown;
     try {
       result = original.apply(self, args);
     } catch (error) {
+      counters.misses++;
+      counters.loads++;
       counters.loadErrors++;
       throw error;
     }
     if (isThenable(result)) {
+      // It was async after all: from now on it goes through engine.read, and this first call
+      // becomes a flight that concurrent calls of the same key join.
       mode = 'async';
-      return Promise.resolve(result).then(
-        (value) => {
-          counters.loadMs += performance.now() - started;
-          engine.store(namespace, counters, fullKey, versionKeys, tokens, value, policy, true, true);
-          return value;
-        },
-        (error: unknown) => {
-          counters.loadErrors++;
-          counters.loadMs += performance.now() - started;
-          throw error;
-        },
-      );
+      const started = Promise.resolve(result);
+      return engine.read({ ...req(), load: () => started, fresh: true });
     }
     mode = 'sync';
+    counters.misses++;
+    counters.loads++;
     counters.loadMs += performance.now() - started;
-    engine.store(namespace, counters, fullKey, versionKeys, tokens, result, policy, false, false);
+    engine.store(slot, cells, tokens, result, policy, false, false);
     return result;
   };
 
+  // The hit path is kept flat on purpose: key part, one index lookup, one clock read, token checks.
   return (self, args) => {
     if (condition !== undefined && !condition.apply(self, args)) return original.apply(self, args);
-    let fullKey: string;
-    let versionKeys: readonly string[];
+    // One string argument (the common case): look it up as it is, encode only on a miss.
+    const raw = keyFn === undefined && args.length === 1 && typeof args[0] === 'string';
+    let keyPart: string | undefined;
+    let indexKey: string;
+    if (raw) indexKey = args[0] as string;
+    else {
+      try {
+        indexKey = keyPart = keyFn === undefined ? encodeKey(args) : keyPartOf(keyFn, self, args);
+      } catch (error) {
+        engine.warnOnce(
+          `key:${namespace}`,
+          `${where}: could not build the key, so the call ran uncached`,
+          error,
+        );
+        return original.apply(self, args);
+      }
+    }
+    const slotIndex = raw ? rawIndex : index;
+    if (slotIndex !== undefined) {
+      const entry = slotIndex.get(indexKey);
+      if (entry !== undefined && engine.judge(entry, coarseNow()) === VALID) {
+        l1!.touch(entry);
+        counters.l1Hits++;
+        if (!entry.isAsync) return entry.value;
+        return (entry.promise ??= Promise.resolve(entry.value));
+      }
+    }
+    keyPart ??= encodeKey(args);
+    let cells: readonly VersionCell[];
     try {
-      fullKey = engine.fullKey(prefix, keyPart(keyFn, self, args));
-      versionKeys = staticVersionKeys ?? engine.versionKeys(namespace, tagsFn!.apply(self, args) as string[]);
+      cells = staticCells ?? engine.cellsFor(namespace, tagsFn!.apply(self, args) as string[]);
     } catch (error) {
-      engine.warnOnce(`key:${namespace}`, `${where}: could not build the key or tags, so the call ran uncached`, error);
+      engine.warnOnce(
+        `tags:${namespace}`,
+        `${where}: tags() threw, so the call ran uncached`,
+        error,
+      );
       return original.apply(self, args);
     }
-    const entry = engine.tryL1(fullKey);
-    if (entry !== undefined) {
-      counters.hits++;
-      counters.l1Hits++;
-      return entry.isAsync ? Promise.resolve(entry.value) : entry.value;
-    }
-    if (mode !== 'async') {
-      // Sync methods cannot wait for L2: in L2 mode they trust the last known version tokens
-      // and refresh them in the background.
-      if (engine.l2 !== undefined) engine.versions.refreshSoon(engine.versions.staleAmong(versionKeys, Date.now()));
-      return runAndStore(self, args, fullKey, versionKeys);
-    }
-    return engine.read({
+    const fullKey = engine.fullKey(prefix, keyPart);
+    const request = (): ReadRequest => ({
       namespace,
       counters,
       fullKey,
-      versionKeys,
+      index: slotIndex,
+      indexKey,
+      cells,
       load: () => original.apply(self, args),
       policy,
       isAsync: true,
     });
+    if (mode !== 'async') {
+      // Sync methods cannot wait for L2: in L2 mode they trust the last known version tokens
+      // and refresh them in the background.
+      if (engine.l2 !== undefined)
+        engine.versions.refreshSoon(engine.versions.stale(cells, coarseNow()));
+      return runDirect(
+        self,
+        args,
+        { namespace, counters, fullKey, index: slotIndex, indexKey },
+        request,
+      );
+    }
+    return engine.read(request());
   };
 }
 
-function invalidatingHandler(cache: PerfCacheService, record: CacheMethodRecord, inner: CacheHandler): CacheHandler {
+function invalidatingHandler(
+  cache: PerfCacheService,
+  record: CacheMethodRecord,
+  inner: CacheHandler,
+): CacheHandler {
   const before = record.invalidations.filter((o) => o.when === 'before');
   const after = record.invalidations.filter((o) => o.when !== 'before');
   const where = `@InvalidateCache on ${record.declaredIn}.${record.methodName}`;
 
   // L1 deletions and local version bumps happen synchronously inside invalidate(); only the L2
   // part is awaited, so even a sync method's own process sees the invalidation at once.
-  const invalidateAll = (list: InvalidateCacheOptions[], self: object, args: unknown[]): Promise<unknown> =>
+  const invalidateAll = (
+    list: InvalidateCacheOptions[],
+    self: object,
+    args: unknown[],
+  ): Promise<unknown> =>
     Promise.all(
       list.map((o) => {
         try {
-          const key = o.key ? keyPart(o.key as Fn, self, args) : undefined;
+          const key = o.key ? keyPartOf(o.key as Fn, self, args) : undefined;
           const tags = typeof o.tags === 'function' ? (o.tags as Fn).apply(self, args) : o.tags;
-          const pattern = typeof o.pattern === 'function' ? (o.pattern as Fn).apply(self, args) : o.pattern;
+          const pattern =
+            typeof o.pattern === 'function' ? (o.pattern as Fn).apply(self, args) : o.pattern;
           if (o.allEntries) return cache.invalidate({ namespace: o.namespace });
           return cache.invalidate({
             namespace: o.namespace,

@@ -59,13 +59,21 @@ describe('resolveCacheOptions', () => {
   });
 
   it('requires exactly one kind of L2 and checks its shape', () => {
-    expect(() => resolveCacheOptions({ l2: {} as never })).toThrow(/exactly one of url, cluster, keyv, cacheManager \(got none\)/);
-    expect(() =>
-      resolveCacheOptions({ l2: { url: 'redis://a', keyv: {} } as never }),
-    ).toThrow(/got url, keyv/);
-    expect(() => resolveCacheOptions({ l2: { keyv: {} } as never })).toThrow(/l2.keyv must be a Keyv instance/);
-    expect(() => resolveCacheOptions({ l2: { cacheManager: 1 } as never })).toThrow(/CACHE_MANAGER/);
-    expect(() => resolveCacheOptions({ l2: { cluster: { rootNodes: [] } } })).toThrow(/rootNodes must be a non-empty array/);
+    expect(() => resolveCacheOptions({ l2: {} as never })).toThrow(
+      /exactly one of url, cluster, keyv, cacheManager \(got none\)/,
+    );
+    expect(() => resolveCacheOptions({ l2: { url: 'redis://a', keyv: {} } as never })).toThrow(
+      /got url, keyv/,
+    );
+    expect(() => resolveCacheOptions({ l2: { keyv: {} } as never })).toThrow(
+      /l2.keyv must be a Keyv instance/,
+    );
+    expect(() => resolveCacheOptions({ l2: { cacheManager: 1 } as never })).toThrow(
+      /CACHE_MANAGER/,
+    );
+    expect(() => resolveCacheOptions({ l2: { cluster: { rootNodes: [] } } })).toThrow(
+      /rootNodes must be a non-empty array/,
+    );
   });
 
   it('does not echo a Redis password in errors', () => {
@@ -87,9 +95,7 @@ describe('PerfCacheModule registration', () => {
   it('fails at startup with the list of problems (forRootAsync)', async () => {
     await expect(
       Test.createTestingModule({
-        imports: [
-          PerfCacheModule.forRootAsync({ useFactory: () => ({ l1: { maxEntries: -3 } }) }),
-        ],
+        imports: [PerfCacheModule.forRootAsync({ useFactory: () => ({ l1: { maxEntries: -3 } }) })],
       }).compile(),
     ).rejects.toThrow(PerfCacheOptionsError);
   });

@@ -1,7 +1,10 @@
 import { isDuration, parseDuration, TTL } from '@nest-perf/core';
 import type { Duration } from '@nest-perf/core';
 import { PerfCacheOptionsError } from './cache.errors';
-import type { L2Options, PerfCacheModuleOptions } from './interfaces/cache-module-options.interface';
+import type {
+  L2Options,
+  PerfCacheModuleOptions,
+} from './interfaces/cache-module-options.interface';
 
 /** @internal Options with defaults applied and durations in ms. */
 export interface ResolvedCacheOptions {
@@ -28,10 +31,22 @@ const VERSION_PATTERN = /^[A-Za-z0-9_.-]{1,32}$/;
  * Applies defaults and validates, collecting every problem into one error.
  * @internal
  */
-export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined): ResolvedCacheOptions {
+export function resolveCacheOptions(
+  options: PerfCacheModuleOptions | undefined,
+): ResolvedCacheOptions {
   const o = options ?? {};
   const problems: string[] = [];
-  const known = ['l1', 'l2', 'defaultTtl', 'version', 'jitter', 'grace', 'maxValueBytes', 'maxKeyLength', 'isGlobal'];
+  const known = [
+    'l1',
+    'l2',
+    'defaultTtl',
+    'version',
+    'jitter',
+    'grace',
+    'maxValueBytes',
+    'maxKeyLength',
+    'isGlobal',
+  ];
   if (typeof o !== 'object' || Array.isArray(o)) {
     throw new PerfCacheOptionsError([`options must be an object (got ${describe(o)})`]);
   }
@@ -39,10 +54,17 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
     if (!known.includes(key)) problems.push(`unknown option '${key}' (known: ${known.join(', ')})`);
   }
 
-  const duration = (value: Duration | undefined, name: string, fallback: number, min = 0): number => {
+  const duration = (
+    value: Duration | undefined,
+    name: string,
+    fallback: number,
+    min = 0,
+  ): number => {
     if (value === undefined) return fallback;
     if (!isDuration(value)) {
-      problems.push(`${name} must be milliseconds or a string like '30s', '5m' (got ${describe(value)})`);
+      problems.push(
+        `${name} must be milliseconds or a string like '30s', '5m' (got ${describe(value)})`,
+      );
       return fallback;
     }
     const ms = parseDuration(value);
@@ -58,7 +80,11 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
     return value;
   };
 
-  let l1: ResolvedCacheOptions['l1'] = { maxEntries: 10_000, maxBytes: undefined, maxTtlMs: undefined };
+  let l1: ResolvedCacheOptions['l1'] = {
+    maxEntries: 10_000,
+    maxBytes: undefined,
+    maxTtlMs: undefined,
+  };
   if (o.l1 === false) l1 = false;
   else if (o.l1 !== undefined) {
     if (typeof o.l1 !== 'object' || o.l1 === null) {
@@ -66,7 +92,8 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
     } else {
       l1 = {
         maxEntries: integer(o.l1.maxEntries, 'l1.maxEntries', 10_000, 1),
-        maxBytes: o.l1.maxBytes === undefined ? undefined : integer(o.l1.maxBytes, 'l1.maxBytes', 0, 1),
+        maxBytes:
+          o.l1.maxBytes === undefined ? undefined : integer(o.l1.maxBytes, 'l1.maxBytes', 0, 1),
         maxTtlMs: o.l1.maxTtl === undefined ? undefined : duration(o.l1.maxTtl, 'l1.maxTtl', 0, 1),
       };
     }
@@ -82,7 +109,9 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
   };
   if (l2 !== undefined) {
     if (typeof l2 !== 'object' || l2 === null) {
-      problems.push(`l2 must be an object such as { url: 'redis://127.0.0.1:6379' } (got ${describe(l2)})`);
+      problems.push(
+        `l2 must be an object such as { url: 'redis://127.0.0.1:6379' } (got ${describe(l2)})`,
+      );
     } else {
       const kinds = ['url', 'cluster', 'keyv', 'cacheManager'].filter((k) => k in l2);
       if (kinds.length !== 1) {
@@ -95,13 +124,18 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
         const nodes = l2.cluster?.rootNodes;
         if (!Array.isArray(nodes) || nodes.length === 0) {
           problems.push('l2.cluster.rootNodes must be a non-empty array of { url }');
-        } else nodes.forEach((n, i) => checkRedisUrl(n?.url, `l2.cluster.rootNodes[${i}].url`, problems));
+        } else
+          nodes.forEach((n, i) =>
+            checkRedisUrl(n?.url, `l2.cluster.rootNodes[${i}].url`, problems),
+          );
       }
       if ('keyv' in l2 && !hasMethods(l2.keyv, ['get', 'set', 'delete'])) {
         problems.push('l2.keyv must be a Keyv instance (with get, set, delete)');
       }
       if ('cacheManager' in l2 && !hasMethods(l2.cacheManager, ['get', 'set', 'del'])) {
-        problems.push('l2.cacheManager must be a cache-manager Cache (inject CACHE_MANAGER from @nestjs/cache-manager)');
+        problems.push(
+          'l2.cacheManager must be a cache-manager Cache (inject CACHE_MANAGER from @nestjs/cache-manager)',
+        );
       }
       timeouts.timeoutMs = duration(l2.timeout, 'l2.timeout', 100, 1);
       timeouts.failureThreshold = integer(l2.failureThreshold, 'l2.failureThreshold', 5, 1);
@@ -116,11 +150,15 @@ export function resolveCacheOptions(options: PerfCacheModuleOptions | undefined)
   const defaultTtlMs = duration(o.defaultTtl, 'defaultTtl', parseDuration(TTL.MEDIUM), 1);
   const version = o.version ?? 'v1';
   if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
-    problems.push(`version must be 1-32 characters of A-Z a-z 0-9 _ . - (got ${describe(version)})`);
+    problems.push(
+      `version must be 1-32 characters of A-Z a-z 0-9 _ . - (got ${describe(version)})`,
+    );
   }
   const jitter = o.jitter ?? 0.1;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter < 1)) {
-    problems.push(`jitter must be a fraction in [0, 1), e.g. 0.1 for +-10% (got ${describe(jitter)})`);
+    problems.push(
+      `jitter must be a fraction in [0, 1), e.g. 0.1 for +-10% (got ${describe(jitter)})`,
+    );
   }
   const graceMs = duration(o.grace, 'grace', 0);
   const maxValueBytes = integer(o.maxValueBytes, 'maxValueBytes', 1_048_576, 1);
@@ -167,7 +205,8 @@ function hasMethods(value: unknown, names: string[]): boolean {
 export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (Array.isArray(value)) return 'an array';
   return typeof value;
 }

@@ -20,6 +20,7 @@ import type { CircuitState } from './stores/resilient-l2';
 import { L2_FAILED } from './stores/resilient-l2';
 import { escapeGlob } from './utils/key-encoding';
 import { globToRegExp } from './utils/glob-match';
+import type { VersionCell } from './versions';
 
 /** Options of a single `PerfCacheService` call. */
 export interface CacheCallOptions {
@@ -97,38 +98,34 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Values of several keys, in order; `undefined` for misses. One L2 round trip for the L1 misses. */
-  async mget<T = unknown>(keys: readonly string[], options: CacheCallOptions = {}): Promise<Array<T | undefined>> {
-    const { namespace, counters, prefix } = this.scope(options.namespace);
+  async mget<T = unknown>(
+    keys: readonly string[],
+    options: CacheCallOptions = {},
+  ): Promise<Array<T | undefined>> {
     const e = this.engine;
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
     const result: Array<T | undefined> = new Array(keys.length).fill(undefined);
     const missing: number[] = [];
-    keys.forEach((key, i) => {
-      const entry = e.tryL1(e.fullKey(prefix, key));
+    const slots = keys.map((key) => e.slot(namespace, key));
+    slots.forEach((slot, i) => {
+      const entry = e.tryL1(slot.index, slot.indexKey);
       if (entry === undefined) missing.push(i);
       else {
-        counters.hits++;
-        counters.l1Hits++;
+        slot.counters.l1Hits++;
         result[i] = entry.value as T;
       }
     });
     if (missing.length > 0 && e.l2 !== undefined) {
+      const cells = e.namespaceCells(namespace);
       const values = await Promise.all(
         missing.map((i) =>
-          e.read({
-            namespace,
-            counters,
-            fullKey: e.fullKey(prefix, keys[i]),
-            versionKeys: e.versionKeys(namespace, undefined),
-            load: undefined,
-            policy: NEVER_STORE,
-            isAsync: true,
-          }),
+          e.read({ ...slots[i], cells, load: undefined, policy: NEVER_STORE, isAsync: true }),
         ),
       );
       missing.forEach((i, j) => {
         if (values[j] !== MISSING) result[i] = values[j] as T;
       });
-    } else counters.misses += missing.length;
+    } else e.stats.for(namespace).misses += missing.length;
     return result;
   }
 
@@ -139,16 +136,21 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
 
   /** Stores several values; each entry's `ttl`/`tags` override the shared options. */
   async mset<T>(
-    entries: ReadonlyArray<{ key: string; value: T; ttl?: CacheSetOptions<T>['ttl']; tags?: readonly string[] }>,
+    entries: ReadonlyArray<{
+      key: string;
+      value: T;
+      ttl?: CacheSetOptions<T>['ttl'];
+      tags?: readonly string[];
+    }>,
     options: CacheSetOptions<T> = {},
   ): Promise<void> {
-    const { namespace, counters, prefix } = this.scope(options.namespace);
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
     const e = this.engine;
     for (const entry of entries) {
-      const versionKeys = e.versionKeys(namespace, entry.tags ?? options.tags);
-      const tokens = await this.currentTokens(versionKeys);
+      const cells = e.cellsFor(namespace, entry.tags ?? options.tags);
+      const tokens = await this.currentTokens(cells);
       const policy = this.policy<T>({ ...options, ttl: entry.ttl ?? options.ttl, cacheNull: true });
-      e.store(namespace, counters, e.fullKey(prefix, entry.key), versionKeys, tokens, entry.value, policy, true, true);
+      e.store(e.slot(namespace, entry.key), cells, tokens, entry.value, policy, true, true);
     }
   }
 
@@ -161,21 +163,22 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
    * The cached value, or the loader's result (stored for next time). Concurrent calls for one
    * key share one loader run; a loader error reaches every waiter and nothing is stored.
    */
-  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options: CacheSetOptions<T> = {}): Promise<T> {
-    const { namespace, counters, prefix } = this.scope(options.namespace);
+  async getOrSet<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: CacheSetOptions<T> = {},
+  ): Promise<T> {
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
     const e = this.engine;
-    const fullKey = e.fullKey(prefix, key);
-    const entry = e.tryL1(fullKey);
+    const slot = e.slot(namespace, key);
+    const entry = e.tryL1(slot.index, key);
     if (entry !== undefined) {
-      counters.hits++;
-      counters.l1Hits++;
+      slot.counters.l1Hits++;
       return entry.value as T;
     }
     return (await e.read({
-      namespace,
-      counters,
-      fullKey,
-      versionKeys: e.versionKeys(namespace, options.tags),
+      ...slot,
+      cells: e.cellsFor(namespace, options.tags),
       load: loader,
       policy: this.policy(options),
       isAsync: true,
@@ -191,14 +194,20 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
   async invalidate(spec: InvalidateSpec): Promise<void> {
     const e = this.engine;
     const work: Array<Promise<void>> = [];
-    const hasTarget = spec.key !== undefined || spec.tags !== undefined || spec.pattern !== undefined;
+    const hasTarget =
+      spec.key !== undefined || spec.tags !== undefined || spec.pattern !== undefined;
     if (spec.tags !== undefined && spec.tags.length > 0) work.push(e.invalidateTags(spec.tags));
     if (spec.namespace !== undefined || spec.key !== undefined || spec.pattern !== undefined) {
       const { namespace, counters, prefix } = this.scope(spec.namespace);
       if (!hasTarget) work.push(e.invalidateNamespace(namespace));
       if (spec.key !== undefined) {
         const keys = typeof spec.key === 'string' ? [spec.key] : spec.key;
-        work.push(e.deleteKeys(counters, keys.map((k) => e.fullKey(prefix, k))));
+        work.push(
+          e.deleteKeys(
+            counters,
+            keys.map((k) => e.fullKey(prefix, k)),
+          ),
+        );
       }
       if (spec.pattern !== undefined) {
         const matcher = globToRegExp(spec.pattern);
@@ -225,7 +234,7 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
   /** L1 size, and L2 reachability, round-trip latency and circuit-breaker state. */
   async ping(): Promise<CachePing> {
     const e = this.engine;
-    const l1 = { enabled: e.l1 !== undefined, entries: e.l1?.size ?? 0 };
+    const l1 = { enabled: e.l1 !== undefined, entries: e.l1?.lru.size ?? 0 };
     if (e.l2 === undefined) return { l1, l2: { configured: false } };
     const latency = await e.l2.run((s) => s.ping());
     const up = latency !== L2_FAILED;
@@ -244,7 +253,11 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private scope(namespace = DEFAULT_NAMESPACE) {
-    return { namespace, counters: this.engine.stats.for(namespace), prefix: this.engine.prefix(namespace) };
+    return {
+      namespace,
+      counters: this.engine.stats.for(namespace),
+      prefix: this.engine.prefix(namespace),
+    };
   }
 
   private policy<T>(options: CacheSetOptions<T>): StorePolicy {
@@ -256,11 +269,10 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  private async currentTokens(versionKeys: readonly string[]): Promise<string[]> {
-    const v = this.engine.versions;
-    const stale = v.staleAmong(versionKeys, Date.now());
-    if (stale.length > 0) await v.refresh(stale);
-    return versionKeys.map((k) => v.peekAny(k));
+  private async currentTokens(cells: readonly VersionCell[]): Promise<string[]> {
+    const stale = this.engine.versions.stale(cells, Date.now());
+    if (stale.length > 0) await this.engine.versions.refresh(stale);
+    return cells.map((c) => c.token);
   }
 
   private createL2(l2: PerfCacheModuleOptions['l2']): L2Store | undefined {

@@ -41,7 +41,7 @@ export interface CacheStats {
  * @internal
  */
 export class NamespaceCounters {
-  hits = 0;
+  // hits = l1Hits + l2Hits + staleServed, computed when read: one increment less per hit.
   misses = 0;
   l1Hits = 0;
   l2Hits = 0;
@@ -62,7 +62,6 @@ export class NamespaceCounters {
 }
 
 const COUNTER_FIELDS = [
-  'hits',
   'misses',
   'l1Hits',
   'l2Hits',
@@ -106,7 +105,9 @@ export class CacheStatsRegistry {
     for (const counters of [...this.byNamespace.values(), this.unattributed]) {
       for (const field of COUNTER_FIELDS) total[field] += counters[field];
     }
-    for (const [name, counters] of [...this.byNamespace.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, counters] of [...this.byNamespace.entries()].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
       namespaces[name] = present(counters);
     }
     return { total: present(total), namespaces };
@@ -119,9 +120,10 @@ export class CacheStatsRegistry {
 }
 
 function present(c: NamespaceCounters): CacheNamespaceStats {
-  const calls = c.hits + c.misses;
+  const hits = c.l1Hits + c.l2Hits + c.staleServed;
+  const calls = hits + c.misses;
   return {
-    hits: c.hits,
+    hits,
     misses: c.misses,
     l1Hits: c.l1Hits,
     l2Hits: c.l2Hits,
@@ -135,7 +137,7 @@ function present(c: NamespaceCounters): CacheNamespaceStats {
     staleServed: c.staleServed,
     coalesced: c.coalesced,
     unstorable: c.unstorable,
-    hitRate: calls > 0 ? round(c.hits / calls, 4) : 0,
+    hitRate: calls > 0 ? round(hits / calls, 4) : 0,
   };
 }
 

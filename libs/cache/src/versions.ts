@@ -1,10 +1,26 @@
 import type { NamespaceCounters } from './cache.stats';
 import { L2_FAILED, type ResilientL2 } from './stores/resilient-l2';
+import { coarseNow } from './utils/clock';
 
-interface KnownVersion {
+/**
+ * The current generation token of one namespace or tag. Entries hold a reference to the cell
+ * and the token they were loaded under, so checking an entry costs a property read per tag,
+ * not a map lookup.
+ * @internal
+ */
+export interface VersionCell {
+  readonly key: string;
   token: string;
+  /** When `token` was last read from (or written to) L2; `Infinity` in memory-only mode. */
   checkedAt: number;
+  /** Namespaces and static tags: never dropped from the table (their cells are reused). */
+  pinned: boolean;
 }
+
+/** A token no entry can hold: set on cells dropped from the table, so their entries go invalid. */
+const RETIRED = '\u0000retired';
+const MAX_CELLS = 100_000;
+const NO_CELLS: VersionCell[] = [];
 
 /**
  * Generation tokens of namespaces and tags. An entry records the tokens current when its value
@@ -17,61 +33,84 @@ interface KnownVersion {
  * @internal
  */
 export class Versions {
-  private readonly known = new Map<string, KnownVersion>();
+  private readonly cells = new Map<string, VersionCell>();
   private readonly refreshing = new Set<string>();
+  /**
+   * Tokens this process set that L2 has not confirmed yet (the write failed or is in flight).
+   * Reads from L2 must not overwrite them with the older token L2 still holds, or an entry
+   * invalidated during an outage would match again once L2 is back.
+   */
+  private readonly unconfirmed = new Map<string, { token: string; since: number }>();
 
   constructor(
     private readonly l2: ResilientL2 | undefined,
-    private readonly checkMs: number,
+    readonly checkMs: number,
   ) {}
 
-  /** The token if it is known and fresh enough to trust, else undefined. */
-  peek(versionKey: string, now: number): string | undefined {
-    const v = this.known.get(versionKey);
-    if (this.l2 === undefined) return v === undefined ? '' : v.token;
-    if (v === undefined || now - v.checkedAt > this.checkMs) return undefined;
-    return v.token;
+  /**
+   * The cell of a version key, created (never checked) when new. `pinned` cells are never
+   * dropped: callers that keep a cell beyond one call (namespaces, static tags) must pin it.
+   */
+  cell(key: string, pinned = false): VersionCell {
+    let cell = this.cells.get(key);
+    if (cell !== undefined) {
+      if (pinned) cell.pinned = true;
+    } else {
+      cell = { key, token: '', checkedAt: this.l2 === undefined ? Infinity : -Infinity, pinned };
+      this.cells.set(key, cell);
+      if (this.cells.size > MAX_CELLS) this.retireOldest();
+    }
+    return cell;
   }
 
-  /** The last known token, however old ('' when never seen). */
-  peekAny(versionKey: string): string {
-    return this.known.get(versionKey)?.token ?? '';
+  cellsOf(keys: readonly string[]): VersionCell[] {
+    return keys.map((k) => this.cell(k));
   }
 
-  /** Version keys among `keys` whose token must be read from L2 before it can be trusted. */
-  staleAmong(keys: readonly string[], now: number): string[] {
-    if (this.l2 === undefined) return [];
-    const stale: string[] = [];
-    for (const key of keys) if (this.peek(key, now) === undefined) stale.push(key);
-    return stale;
+  /** Cells whose token must be read from L2 before it can be trusted (empty in memory mode). */
+  stale(cells: readonly VersionCell[], now: number): VersionCell[] {
+    if (this.l2 === undefined) return NO_CELLS;
+    let stale: VersionCell[] | undefined;
+    for (const cell of cells) {
+      if (now - cell.checkedAt > this.checkMs) (stale ??= []).push(cell);
+    }
+    return stale ?? NO_CELLS;
   }
 
   /** Records tokens read from L2 (null = never invalidated). */
-  accept(keys: readonly string[], values: ReadonlyArray<string | null>, now: number): void {
-    for (let i = 0; i < keys.length; i++) this.known.set(keys[i], { token: values[i] ?? '', checkedAt: now });
+  accept(cells: readonly VersionCell[], values: ReadonlyArray<string | null>, now: number): void {
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      cell.checkedAt = now;
+      const mine = this.unconfirmed.size > 0 ? this.unconfirmed.get(cell.key) : undefined;
+      // A write never confirmed within 5 minutes was dropped (replay queue overflow): L2 wins.
+      if (mine === undefined || now - mine.since > 300_000) {
+        cell.token = values[i] ?? '';
+        if (mine !== undefined) this.unconfirmed.delete(cell.key);
+      } else if (values[i] === mine.token) this.unconfirmed.delete(cell.key);
+    }
   }
 
   /**
-   * Reads tokens from L2. When L2 fails, the last known tokens are trusted for another
-   * interval: this process's own invalidations are applied locally anyway, and other processes'
-   * cannot be learned until L2 is back.
+   * Reads tokens from L2. When L2 fails, the known tokens are trusted for another interval:
+   * this process's own invalidations are applied locally anyway, and other processes' cannot be
+   * learned until L2 is back.
    */
-  async refresh(keys: readonly string[], counters?: NamespaceCounters): Promise<void> {
-    if (this.l2 === undefined || keys.length === 0) return;
-    const values = await this.l2.run((s) => s.mget(keys as string[]), counters);
-    const now = Date.now();
-    if (values === L2_FAILED) {
-      for (const key of keys) this.known.set(key, { token: this.peekAny(key), checkedAt: now });
-    } else this.accept(keys, values, now);
+  async refresh(cells: readonly VersionCell[], counters?: NamespaceCounters): Promise<void> {
+    if (this.l2 === undefined || cells.length === 0) return;
+    const values = await this.l2.run((s) => s.mget(cells.map((c) => c.key)), counters);
+    const now = coarseNow();
+    if (values === L2_FAILED) for (const cell of cells) cell.checkedAt = now;
+    else this.accept(cells, values, now);
   }
 
   /** Background refresh for callers that cannot wait (sync methods). */
-  refreshSoon(keys: readonly string[]): void {
-    const todo = keys.filter((k) => !this.refreshing.has(k));
+  refreshSoon(cells: readonly VersionCell[]): void {
+    const todo = cells.filter((c) => !this.refreshing.has(c.key));
     if (todo.length === 0) return;
-    for (const k of todo) this.refreshing.add(k);
+    for (const c of todo) this.refreshing.add(c.key);
     void this.refresh(todo).finally(() => {
-      for (const k of todo) this.refreshing.delete(k);
+      for (const c of todo) this.refreshing.delete(c.key);
     });
   }
 
@@ -80,11 +119,36 @@ export class Versions {
     const now = Date.now();
     const writes: Array<Promise<boolean>> = [];
     for (const key of keys) {
+      const cell = this.cell(key);
       const token = newToken();
-      this.known.set(key, { token, checkedAt: now });
-      if (this.l2) writes.push(this.l2.runDurable(`version:${key}`, (s) => s.set(key, token, 0)));
+      cell.token = token;
+      cell.checkedAt = this.l2 === undefined ? Infinity : now;
+      if (this.l2) {
+        this.unconfirmed.set(key, { token, since: now });
+        writes.push(
+          this.l2.runDurable(`version:${key}`, async (s) => {
+            await s.set(key, token, 0);
+            if (this.unconfirmed.get(key)?.token === token) this.unconfirmed.delete(key);
+          }),
+        );
+      }
     }
     await Promise.all(writes);
+  }
+
+  /**
+   * Keeps the table bounded (tags per user or per entity can be many): the oldest cells are
+   * dropped and retired, which invalidates the entries that still reference them.
+   */
+  private retireOldest(): void {
+    let excess = this.cells.size - Math.floor(MAX_CELLS * 0.9);
+    for (const [key, cell] of this.cells) {
+      if (excess <= 0) break;
+      if (cell.pinned) continue;
+      excess--;
+      cell.token = RETIRED;
+      this.cells.delete(key);
+    }
   }
 }
 

@@ -30,6 +30,9 @@ export class StorageTokenService {
   })
   async accessToken(): Promise<StorageToken> {
     this.issued++;
-    return { token: randomBytes(24).toString('base64url'), expiresAt: Date.now() + TOKEN_LIFETIME_MS };
+    return {
+      token: randomBytes(24).toString('base64url'),
+      expiresAt: Date.now() + TOKEN_LIFETIME_MS,
+    };
   }
 }

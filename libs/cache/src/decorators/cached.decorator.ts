@@ -81,15 +81,23 @@ function validateCachedOptions(options: CachedOptions): string[] {
   checkNamespace(options.namespace, problems);
   const ttl = options.ttl;
   if (ttl !== undefined && typeof ttl !== 'function' && !isDuration(ttl)) {
-    problems.push(`ttl must be a duration ('5m', 300000, TTL.MEDIUM) or a function of the result (got ${describe(ttl)})`);
+    problems.push(
+      `ttl must be a duration ('5m', 300000, TTL.MEDIUM) or a function of the result (got ${describe(ttl)})`,
+    );
   }
   for (const fn of ['key', 'condition', 'unless'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') {
       problems.push(`${fn} must be a function (got ${describe(options[fn])})`);
     }
   }
-  if (options.tags !== undefined && typeof options.tags !== 'function' && !Array.isArray(options.tags)) {
-    problems.push(`tags must be an array of strings or a function returning one (got ${describe(options.tags)})`);
+  if (
+    options.tags !== undefined &&
+    typeof options.tags !== 'function' &&
+    !Array.isArray(options.tags)
+  ) {
+    problems.push(
+      `tags must be an array of strings or a function returning one (got ${describe(options.tags)})`,
+    );
   }
   if (options.cacheNull !== undefined && typeof options.cacheNull !== 'boolean') {
     problems.push(`cacheNull must be a boolean (got ${describe(options.cacheNull)})`);

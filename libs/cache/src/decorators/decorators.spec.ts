@@ -125,7 +125,10 @@ describe('@Cached / @InvalidateCache at class definition', () => {
     @Injectable()
     class Writer {
       @InvalidateCache({ tags: ['a'] })
-      @InvalidateCache([{ namespace: 'n', allEntries: true }, { namespace: 'm', pattern: 'x:*' }])
+      @InvalidateCache([
+        { namespace: 'n', allEntries: true },
+        { namespace: 'm', pattern: 'x:*' },
+      ])
       save() {
         return 1;
       }

@@ -44,7 +44,8 @@ export function InvalidateCache<A extends unknown[] = unknown[]>(
   return (target, propertyKey, descriptor) => {
     recordCacheMethod('@InvalidateCache', target, propertyKey, descriptor, (record) => {
       const where = `@InvalidateCache on ${record.declaredIn}.${record.methodName}`;
-      if (list.length === 0) throw new CacheDecoratorError(`${where}: give at least one options object`);
+      if (list.length === 0)
+        throw new CacheDecoratorError(`${where}: give at least one options object`);
       const problems = list.flatMap((o, i) =>
         validate(o as InvalidateCacheOptions).map((p) => (list.length > 1 ? `[${i}] ${p}` : p)),
       );
@@ -55,7 +56,8 @@ export function InvalidateCache<A extends unknown[] = unknown[]>(
 }
 
 function validate(o: InvalidateCacheOptions): string[] {
-  if (typeof o !== 'object' || o === null) return [`options must be an object (got ${describe(o)})`];
+  if (typeof o !== 'object' || o === null)
+    return [`options must be an object (got ${describe(o)})`];
   const problems: string[] = [];
   for (const key of Object.keys(o)) {
     if (!KNOWN.includes(key)) problems.push(`unknown option '${key}' (known: ${KNOWN.join(', ')})`);
@@ -75,10 +77,14 @@ function validate(o: InvalidateCacheOptions): string[] {
     problems.push(`key must be a function of the arguments (got ${describe(o.key)})`);
   }
   if (o.tags !== undefined && typeof o.tags !== 'function' && !Array.isArray(o.tags)) {
-    problems.push(`tags must be an array of strings or a function returning one (got ${describe(o.tags)})`);
+    problems.push(
+      `tags must be an array of strings or a function returning one (got ${describe(o.tags)})`,
+    );
   }
   if (o.pattern !== undefined && typeof o.pattern !== 'function' && typeof o.pattern !== 'string') {
-    problems.push(`pattern must be a glob string or a function returning one (got ${describe(o.pattern)})`);
+    problems.push(
+      `pattern must be a glob string or a function returning one (got ${describe(o.pattern)})`,
+    );
   }
   if (o.allEntries !== undefined && typeof o.allEntries !== 'boolean') {
     problems.push(`allEntries must be a boolean (got ${describe(o.allEntries)})`);

@@ -49,10 +49,13 @@ export function recordCacheMethod(
   }
   const isStatic = typeof target === 'function';
   if (isStatic) {
-    throw new CacheDecoratorError(`${decorator} cannot decorate static methods (${where}); use an instance method of a provider`);
+    throw new CacheDecoratorError(
+      `${decorator} cannot decorate static methods (${where}); use an instance method of a provider`,
+    );
   }
 
-  let record = Reflect.getOwnMetadata(CACHE_METHOD_METADATA, target, propertyKey) as CacheMethodRecord | undefined;
+  let record = Reflect.getOwnMetadata(CACHE_METHOD_METADATA, target, propertyKey) as
+    CacheMethodRecord | undefined;
   if (record === undefined) {
     const original = descriptor.value as (...args: unknown[]) => unknown;
     record = {

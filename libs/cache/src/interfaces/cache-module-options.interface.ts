@@ -62,10 +62,7 @@ export interface CacheManagerL2Options extends L2ResilienceOptions {
 
 /** Where L2 lives. */
 export type L2Options =
-  | RedisL2Options
-  | RedisClusterL2Options
-  | KeyvL2Options
-  | CacheManagerL2Options;
+  RedisL2Options | RedisClusterL2Options | KeyvL2Options | CacheManagerL2Options;
 
 /**
  * Options of {@link PerfCacheModule}. Every field is optional: the defaults give a memory-only

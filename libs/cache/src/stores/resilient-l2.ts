@@ -40,6 +40,7 @@ export class ResilientL2 {
   private sweeper: NodeJS.Timeout | undefined;
   private readonly replay = new Map<string, () => Promise<unknown>>();
   private replayOverflow = false;
+  private replaying = false;
 
   constructor(
     readonly store: L2Store,
@@ -101,7 +102,8 @@ export class ResilientL2 {
   ): Promise<boolean> {
     const result = await this.run(op, counters);
     if (result !== L2_FAILED) return true;
-    if (this.replay.size < MAX_REPLAY || this.replay.has(id)) this.replay.set(id, () => op(this.store));
+    if (this.replay.size < MAX_REPLAY || this.replay.has(id))
+      this.replay.set(id, () => op(this.store));
     else this.replayOverflow = true;
     return false;
   }
@@ -131,8 +133,9 @@ export class ResilientL2 {
     if (this.state !== 'closed') {
       this.state = 'closed';
       this.logger.log(`L2 (${this.store.description}) answers again; circuit closed`);
-      void this.replayWrites();
     }
+    // Also after failures too few to open the circuit: any failed invalidation is replayed.
+    if (this.replay.size > 0 && !this.replaying) void this.replayWrites();
   }
 
   private failed(error: unknown, counters: NamespaceCounters): void {
@@ -155,7 +158,9 @@ export class ResilientL2 {
     const now = performance.now();
     if (now - this.lastLogAt >= LOG_INTERVAL_MS) {
       const more = this.suppressed > 0 ? ` (${this.suppressed} more since the last message)` : '';
-      this.logger.warn(`L2 (${this.store.description}) call failed, ran uncached: ${this.lastError}${more}`);
+      this.logger.warn(
+        `L2 (${this.store.description}) call failed, ran uncached: ${this.lastError}${more}`,
+      );
       this.lastLogAt = now;
       this.suppressed = 0;
     } else {
@@ -164,6 +169,15 @@ export class ResilientL2 {
   }
 
   private async replayWrites(): Promise<void> {
+    this.replaying = true;
+    try {
+      await this.replayPending();
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  private async replayPending(): Promise<void> {
     if (this.replayOverflow) {
       this.logger.error(
         `more than ${MAX_REPLAY} invalidations failed while L2 was unreachable; ` +

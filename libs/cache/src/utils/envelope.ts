@@ -17,11 +17,11 @@ export interface Envelope {
 export function encodeEnvelope(
   expiresAt: number,
   tokens: readonly string[],
-  versionKeys: readonly string[],
+  cells: ReadonlyArray<{ key: string }>,
   payload: string,
 ): string {
   const tags =
-    versionKeys.length > 1 ? JSON.stringify([versionKeys.slice(1), tokens.slice(1)]) : '';
+    cells.length > 1 ? JSON.stringify([cells.slice(1).map((c) => c.key), tokens.slice(1)]) : '';
   return `${expiresAt}|${tokens[0]}|${tags}\n${payload}`;
 }
 
@@ -43,5 +43,11 @@ export function decodeEnvelope(text: string): Envelope | undefined {
     }
     if (!Array.isArray(tagKeys) || !Array.isArray(tagTokens)) return undefined;
   }
-  return { expiresAt, nsToken: text.slice(bar1 + 1, bar2), tagKeys, tagTokens, payload: text.slice(newline + 1) };
+  return {
+    expiresAt,
+    nsToken: text.slice(bar1 + 1, bar2),
+    tagKeys,
+    tagTokens,
+    payload: text.slice(newline + 1),
+  };
 }

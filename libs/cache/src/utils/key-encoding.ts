@@ -38,8 +38,8 @@ export class CacheKeyError extends Error {
  *   or, when it has a `toJSON` method (ObjectId, Decimal, URL, Luxon), its name and what
  *   `toJSON` returns (`URL<"https://a.io/">`). Classes that share a name are not told apart.
  *
- * A value that is not an array is treated as a one-element argument list, so a `key` function
- * may return `'u42'` or `['u42', 7]`.
+ * A value that is not an array is encoded as a one-element argument list:
+ * `encodeKey(x) === encodeKey([x])`.
  *
  * @param value the argument list, or the value a `key` function returned
  * @throws CacheKeyError for functions, symbols, promises, errors, other built-in objects whose
@@ -85,7 +85,7 @@ export function encodeKeyPart(value: unknown): string {
   }
 }
 
-/** Length of a SHA-256 digest in base64url. */
+/** Length of a SHA-256 digest in base64url. @internal */
 const HASH_LENGTH = 43;
 
 /**
@@ -129,12 +129,13 @@ export function escapeGlob(text: string): string {
  * and are kept as written; each interpolated value is encoded as {@link encodeKey} writes one
  * argument ({@link encodeKeyPart}) and then escaped ({@link escapeGlob}), so it matches exactly
  * the keys whose argument at that position is that value. Interpolate argument values only; write
- * namespace and version literally (or pass them through {@link escapeGlob}).
+ * namespace and version literally, and escape the parts of a key built by hand as a string with
+ * {@link escapeGlob} instead.
  *
  * @example
  * glob`tasks:v1:${'u42'}:*`; // 'tasks:v1:u42:*' (every key whose first argument is 'u42')
  * glob`tasks:v1:${'42'}:*`; // 'tasks:v1:"42":*' (the string '42', not the number 42)
- * glob`tasks:v1:${'a*'}`; // 'tasks:v1:a\\*' (only the literal star)
+ * glob`tasks:v1:${'a*'}`; // 'tasks:v1:"a\\*"' (only the literal star)
  */
 export function glob(literals: TemplateStringsArray, ...values: unknown[]): string {
   let pattern = literals[0];
@@ -156,7 +157,7 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_
   BARE[c.charCodeAt(0)] = 1;
 }
 
-/** Strings that read as a number or bigint once written bare (`42`, `-1.5`, `1e+21`, `7n`). */
+/** Strings that read as a number or bigint once written bare (`42`, `-1.5`, `7n`). @internal */
 const NUMERIC = /^-?\d+(?:\.\d+)?(?:e[+-]\d+)?n?$/;
 
 /** A property name, an index, or text written as-is (`.toJSON()`). @internal */
@@ -264,8 +265,9 @@ function encodeObjectBody(object: object, ancestors: object[]): string {
   const proto: unknown = Object.getPrototypeOf(object);
   if (proto === Object.prototype || proto === null) return encodeProperties(object, ancestors);
   if (object instanceof Date) {
-    const time = object.getTime();
-    return Number.isNaN(time) ? '@invalid' : `@${object.toISOString()}`;
+    const time = Date.prototype.getTime.call(object);
+    // Date.prototype's own method, so a subclass cannot change what the time is written as.
+    return Number.isNaN(time) ? '@invalid' : `@${Date.prototype.toISOString.call(object)}`;
   }
   if (object instanceof Uint8Array) {
     return `#${Buffer.from(object.buffer, object.byteOffset, object.byteLength).toString('hex')}`;
@@ -296,7 +298,7 @@ function encodeObjectBody(object: object, ancestors: object[]): string {
     }
   }
   if (Object.keys(object).length === 0 && isBuiltIn(object)) {
-    throw new Unencodable(`is a ${name} (its state is not in enumerable properties)`);
+    throw new Unencodable(`is a ${name} object, whose state is not in enumerable properties`);
   }
   return name + encodeProperties(object, ancestors);
 }

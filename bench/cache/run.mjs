@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// Cache benchmark: `npm run bench:cache` (builds first), or
+// `node --expose-gc bench/cache/run.mjs [--quick] [--only hit,l2,stampede,memory]`.
+// Prints markdown (progress goes to stderr) and writes it to bench/cache/results.md.
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machineMarkdown } from './report.mjs';
+import { loadNestPerf } from './shared.mjs';
+import { runHitLatency } from './hit-latency.mjs';
+import { runL2Throughput } from './l2-throughput.mjs';
+import { runStampede } from './stampede.mjs';
+import { runMemory } from './memory.mjs';
+
+const SECTIONS = {
+  hit: runHitLatency,
+  l2: runL2Throughput,
+  stampede: runStampede,
+  memory: runMemory,
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg
+  ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',')
+  : Object.keys(SECTIONS);
+const unknown = only.filter((s) => !SECTIONS[s]);
+if (unknown.length) {
+  console.error(
+    `unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`,
+  );
+  process.exit(2);
+}
+if (typeof global.gc !== 'function')
+  console.error('warning: run with node --expose-gc (mitata and the memory section use global.gc)');
+
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results.md');
+const started = performance.now();
+const nest = await loadNestPerf();
+if (nest.error)
+  console.error(
+    `warning: @nest-perf/cache is not importable (${nest.error}); its rows are skipped`,
+  );
+
+const parts = [
+  '# Cache benchmark',
+  '',
+  machineMarkdown(),
+  `- mode: ${quick ? 'quick (fewer rounds / shorter runs: indicative only)' : 'full'}; one process (memory: one child process per measurement)`,
+];
+for (const name of only) {
+  console.error(`${name}…`);
+  try {
+    parts.push('', await SECTIONS[name]({ quick }));
+  } catch (err) {
+    parts.push('', `## ${name}`, '', `failed: ${err?.stack ?? err}`);
+    process.exitCode = 1;
+  }
+}
+parts.push('', `_total run time ${((performance.now() - started) / 1000).toFixed(0)} s_`, '');
+
+// Formatted with the repo's prettier settings, so results.md passes `npm run lint` as written.
+const prettier = await import('prettier');
+const config = (await prettier.resolveConfig(out)) ?? {};
+const markdown = await prettier.format(parts.join('\n'), { ...config, parser: 'markdown' });
+writeFileSync(out, markdown);
+process.stdout.write(markdown);
+console.error(`written to ${out}`);
+
+// Everything should be closed by now and the process exit by itself. If not, say what is still open.
+setTimeout(() => {
+  console.error(
+    `warning: still running 5 s after the end; open: ${process.getActiveResourcesInfo().join(', ')}`,
+  );
+  process.exit(process.exitCode ?? 1);
+}, 5_000).unref();

@@ -1,0 +1,222 @@
+import { Inject, Injectable, type INestApplication } from '@nestjs/common';
+import {
+  Cached,
+  InvalidateCache,
+  PerfCacheModule,
+  PerfCacheService,
+  type PerfCacheModuleOptions,
+} from '@nest-perf/cache';
+import {
+  bootApp,
+  rawRedis,
+  TEST_REDIS_URL,
+  uniqueVersion,
+  unlinkMatching,
+  versionMatch,
+  waitFor,
+  type RawRedis,
+} from './support/redis';
+
+// Invalidation across app instances sharing Redis (tags, whole namespace, exact key), and
+// read-after-write within one instance.
+
+const DB = Symbol('DB');
+type Db = Map<string, string>;
+
+const key = (id: string) => `item:${id}`;
+const tags = (id: string) => [`item:${id}`];
+
+@Injectable()
+class ItemsService {
+  loads = 0;
+  /** Loads wait for this; tests replace it to hold a load in flight. */
+  gate: Promise<void> = Promise.resolve();
+
+  constructor(@Inject(DB) private readonly db: Db) {}
+
+  @Cached({ namespace: 'items', key, tags })
+  async get(id: string): Promise<string | undefined> {
+    const value = this.db.get(id); // read first, like a query, then the slow part
+    this.loads++;
+    await this.gate;
+    return value;
+  }
+
+  @InvalidateCache({ tags })
+  async update(id: string, value: string): Promise<void> {
+    this.db.set(id, value);
+  }
+
+  @InvalidateCache({ namespace: 'items', allEntries: true })
+  async replaceAll(values: Record<string, string>): Promise<void> {
+    for (const [id, value] of Object.entries(values)) this.db.set(id, value);
+  }
+
+  @InvalidateCache({ namespace: 'items', key })
+  async put(id: string, value: string): Promise<void> {
+    this.db.set(id, value);
+  }
+}
+
+function itemsApp(db: Db, options: PerfCacheModuleOptions): Promise<INestApplication> {
+  return bootApp({
+    imports: [PerfCacheModule.forRoot(options)],
+    providers: [ItemsService, { provide: DB, useValue: db }],
+  });
+}
+
+describe('invalidation with Redis as L2', () => {
+  let redis: RawRedis;
+  let version: string;
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    redis = await rawRedis();
+  });
+
+  beforeEach(() => {
+    version = uniqueVersion();
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    if (redis) await unlinkMatching(redis, versionMatch(version));
+  });
+
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  async function start(db: Db, l2: Partial<{ versionCheckInterval: number }> = {}) {
+    const app = await itemsApp(db, { version, l2: { url: TEST_REDIS_URL, ...l2 } });
+    apps.push(app);
+    return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
+  }
+
+  /** A and B share the database and Redis; both re-check versions on every call. */
+  async function twoInstances(db: Db) {
+    const a = await start(db, { versionCheckInterval: 0 });
+    const b = await start(db, { versionCheckInterval: 0 });
+    await expect(a.items.get('1')).resolves.toBe('old');
+    await waitFor(
+      async () => (await redis.exists(`items:${version}:item:1`)) === 1,
+      'the entry in Redis',
+    );
+    await expect(b.items.get('1')).resolves.toBe('old');
+    expect(b.items.loads).toBe(0); // an L2 hit: B holds the entry in its L1 now
+    // With versionCheckInterval 0 a token read in the current millisecond is still trusted
+    // (see the report); let the clock move on so B's next call re-checks.
+    const checkedAt = Date.now();
+    await waitFor(() => Date.now() > checkedAt, 'the clock to tick', { intervalMs: 1 });
+    return { a, b };
+  }
+
+  it('accepts versionCheckInterval: 0 (re-check on every call)', async () => {
+    await expect(start(new Map(), { versionCheckInterval: 0 })).resolves.toBeDefined();
+  });
+
+  it('a tag invalidated in A makes B reload on its next call', async () => {
+    const db: Db = new Map([['1', 'old']]);
+    const { a, b } = await twoInstances(db);
+
+    await a.items.update('1', 'new');
+    expect(await redis.get(`nest-perf:${version}:tag:item:1`)).toEqual(expect.any(String));
+
+    await expect(b.items.get('1')).resolves.toBe('new');
+    expect(b.items.loads).toBe(1);
+    await expect(a.items.get('1')).resolves.toBe('new');
+  });
+
+  it('a namespace invalidation keeps the keys in Redis (O(1), no scan) yet B misses', async () => {
+    const db: Db = new Map([['1', 'old']]);
+    const { a, b } = await twoInstances(db);
+    const entryKey = `items:${version}:item:1`;
+    const before = await redis.get(entryKey);
+
+    await a.items.replaceAll({ '1': 'new' });
+
+    // Nothing was deleted: the entry is still there, untouched; only the generation changed.
+    expect(await redis.exists(entryKey)).toBe(1);
+    expect(await redis.get(entryKey)).toBe(before);
+    expect(await redis.get(`nest-perf:${version}:ns:items`)).toEqual(expect.any(String));
+
+    await expect(b.items.get('1')).resolves.toBe('new');
+    expect(b.items.loads).toBe(1);
+    expect(b.cache.stats().namespaces.items.misses).toBe(1);
+  });
+
+  it('an exact-key invalidation removes the Redis key', async () => {
+    const db: Db = new Map([
+      ['1', 'old'],
+      ['2', 'two'],
+    ]);
+    const { a } = await twoInstances(db);
+    await a.items.get('2');
+    await waitFor(async () => (await redis.exists(`items:${version}:item:2`)) === 1, 'item 2');
+
+    await a.items.put('1', 'new');
+
+    expect(await redis.exists(`items:${version}:item:1`)).toBe(0);
+    expect(await redis.exists(`items:${version}:item:2`)).toBe(1);
+
+    // A third instance finds no entry and loads the new value.
+    const c = await start(db);
+    await expect(c.items.get('1')).resolves.toBe('new');
+    expect(c.items.loads).toBe(1);
+    await expect(a.items.get('1')).resolves.toBe('new'); // A's L1 entry went too
+  });
+
+  describe('read-after-write in one process (default settings)', () => {
+    it('update then read returns fresh data', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { items } = await start(db);
+
+      await expect(items.get('1')).resolves.toBe('old');
+      await expect(items.get('1')).resolves.toBe('old');
+      expect(items.loads).toBe(1);
+
+      await items.update('1', 'new');
+      await expect(items.get('1')).resolves.toBe('new');
+      await items.put('1', 'newer');
+      await expect(items.get('1')).resolves.toBe('newer');
+      await items.replaceAll({ '1': 'newest' });
+      await expect(items.get('1')).resolves.toBe('newest');
+      expect(items.loads).toBe(4);
+    });
+
+    /** Starts a read whose load has read the database and is held until `release()`. */
+    async function loadInFlight(items: ItemsService, id: string) {
+      let release!: () => void;
+      items.gate = new Promise((resolve) => (release = resolve));
+      const loadsBefore = items.loads;
+      const read = items.get(id);
+      await waitFor(() => items.loads > loadsBefore, 'the load to start');
+      return { read, release };
+    }
+
+    it('a read started after a tag invalidation completed does not join a load begun before it', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { items } = await start(db);
+      const first = await loadInFlight(items, '1'); // has read 'old'
+
+      await items.update('1', 'new'); // the write and its invalidation are complete
+      const after = items.get('1');
+      first.release();
+
+      await expect(first.read).resolves.toBe('old'); // began before the write: fine
+      await expect(after).resolves.toBe('new');
+    });
+
+    it('an exact-key invalidation during a load keeps the value loaded before it out of the cache', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { items } = await start(db);
+      const first = await loadInFlight(items, '1');
+
+      await items.put('1', 'new');
+      first.release();
+      await expect(first.read).resolves.toBe('old');
+
+      await expect(items.get('1')).resolves.toBe('new');
+    });
+  });
+});
