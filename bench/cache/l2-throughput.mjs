@@ -1,5 +1,6 @@
 // Section 2: Redis-backed reads, 64 in flight, fixed op count (bounded in time), ops/s.
-// Rounds alternated (order rotated each round), median per candidate, ratios to raw node-redis 5.
+// Rounds alternated (order rotated each round), median per candidate, ratios to the raw client
+// nest-perf uses (node-redis 6 with its per-command timeout off) and to raw node-redis 5.
 import { createClient as createClient5 } from '@redis/client';
 import { createClient as createClient6 } from 'redis6';
 import { Redis as IORedis } from 'ioredis';
@@ -118,7 +119,7 @@ async function drive(get, total, maxMs) {
 }
 
 export async function runL2Throughput({ quick = false, log = console.error } = {}) {
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : 9;
   const total = quick ? 10_000 : 50_000;
   const maxMs = quick ? 1_000 : 2_000;
   const notes = [];
@@ -182,6 +183,8 @@ export async function runL2Throughput({ quick = false, log = console.error } = {
     }),
   );
   const v5 = by.v5?.ops;
+  // nest-perf's own client: node-redis 6 with the per-command timeout off.
+  const own = by.v6nt?.ops;
   const rows = Object.values(by).map((c) => [
     c.name,
     fmtInt(c.ops),
@@ -189,15 +192,21 @@ export async function runL2Throughput({ quick = false, log = console.error } = {
       ' – ' +
       fmtInt(Math.max(...c.runs.map((x) => x.opsPerSec))),
     fmtInt(c.done),
+    fmtRatio(c.ops / own),
     fmtRatio(c.ops / v5),
   ]);
   const nest = by.nest?.ops;
   const vsCm = nest && by.cm ? nest / by.cm.ops : undefined;
   const lines = [
     targetLine(
-      nest ? nest / v5 >= 0.8 : null,
-      'nest-perf ≥ 0.8× raw node-redis 5 GET+JSON.parse',
-      nest && fmtRatio(nest / v5),
+      nest && own ? nest / own >= 0.8 : null,
+      'nest-perf ≥ 0.8× its raw client (node-redis 6, timeout off) GET+JSON.parse',
+      nest && own && fmtRatio(nest / own),
+    ),
+    targetLine(
+      nest && v5 ? nest / v5 >= 0.8 : null,
+      'nest-perf ≥ 0.8× raw node-redis 5 GET+JSON.parse (the figure the issue quotes)',
+      nest && v5 && fmtRatio(nest / v5),
     ),
     targetLine(
       vsCm ? vsCm >= 1.5 : null,
@@ -215,7 +224,10 @@ export async function runL2Throughput({ quick = false, log = console.error } = {
     '',
     `${IN_FLIGHT} requests in flight, ${fmtInt(total)} reads per run (stopped at ${maxMs / 1000} s if slower), ${N_KEYS} keys of ~130-byte JSON, each value checked. ${rounds} rounds, order rotated each round, 1,000-read warm-up per run; median ops/s.`,
     '',
-    table(['candidate', 'median ops/s', 'min – max', 'reads per run', '× node-redis 5'], rows),
+    table(
+      ['candidate', 'median ops/s', 'min – max', 'reads per run', '× raw client', '× node-redis 5'],
+      rows,
+    ),
     '',
     ...lines,
     ...notes.map((n) => `- note: ${n}`),

@@ -86,8 +86,7 @@ function cachedHandler(
   }
 
   // Sync methods (and the first call of one not known to be async) run here, L1 only.
-  const runDirect = (self: object, args: unknown[], slot: Slot, req: () => ReadRequest) => {
-    const cells = req().cells;
+  const runDirect = (self: object, args: unknown[], slot: Slot, cells: readonly VersionCell[]) => {
     const tokens = cells.map((c) => c.token);
     const started = performance.now();
     let result: unknown;
@@ -104,7 +103,15 @@ function cachedHandler(
       // becomes a flight that concurrent calls of the same key join.
       mode = 'async';
       const started = Promise.resolve(result);
-      return engine.read({ ...req(), load: () => started, fresh: true });
+      const request: ReadRequest = {
+        ...slot,
+        cells,
+        load: () => started,
+        policy,
+        isAsync: true,
+        fresh: true,
+      };
+      return engine.read(request);
     }
     mode = 'sync';
     counters.misses++;
@@ -157,7 +164,15 @@ function cachedHandler(
       return original.apply(self, args);
     }
     const fullKey = engine.fullKey(prefix, keyPart);
-    const request = (): ReadRequest => ({
+    if (mode !== 'async') {
+      // Sync methods cannot wait for L2: in L2 mode they trust the last known version tokens
+      // and refresh them in the background.
+      if (engine.l2 !== undefined)
+        engine.versions.refreshSoon(engine.versions.stale(cells, coarseNow()));
+      const slot: Slot = { namespace, counters, fullKey, index: slotIndex, indexKey };
+      return runDirect(self, args, slot, cells);
+    }
+    return engine.read({
       namespace,
       counters,
       fullKey,
@@ -168,19 +183,6 @@ function cachedHandler(
       policy,
       isAsync: true,
     });
-    if (mode !== 'async') {
-      // Sync methods cannot wait for L2: in L2 mode they trust the last known version tokens
-      // and refresh them in the background.
-      if (engine.l2 !== undefined)
-        engine.versions.refreshSoon(engine.versions.stale(cells, coarseNow()));
-      return runDirect(
-        self,
-        args,
-        { namespace, counters, fullKey, index: slotIndex, indexKey },
-        request,
-      );
-    }
-    return engine.read(request());
   };
 }
 

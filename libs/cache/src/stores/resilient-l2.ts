@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { L2Store } from '../interfaces/l2-store.interface';
 import type { NamespaceCounters } from '../cache.stats';
+import { coarseNow } from '../utils/clock';
 
 /** What {@link ResilientL2.run} resolves to when the call failed, timed out or was skipped. */
 export const L2_FAILED: unique symbol = Symbol('L2_FAILED');
@@ -11,8 +12,20 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
 
 interface Pending {
   deadline: number;
-  settle: (value: unknown) => void;
-  counters: NamespaceCounters;
+  settle: ((value: unknown) => void) | undefined;
+  counters: NamespaceCounters | undefined;
+  done: boolean;
+}
+
+/**
+ * Marks an entry settled and drops what it references: entries stay in the sweeper's list for
+ * up to a sweep interval, and holding the caller's closures that long made them survive
+ * young-generation GC (measured: about a tenth of L2 throughput).
+ */
+function settled(entry: Pending): void {
+  entry.done = true;
+  entry.settle = undefined;
+  entry.counters = undefined;
 }
 
 const LOG_INTERVAL_MS = 10_000;
@@ -36,7 +49,7 @@ export class ResilientL2 {
   private probing = false;
   private lastLogAt = -Infinity;
   private suppressed = 0;
-  private readonly pending = new Set<Pending>();
+  private pending: Pending[] = [];
   private sweeper: NodeJS.Timeout | undefined;
   private readonly replay = new Map<string, () => Promise<unknown>>();
   private replayOverflow = false;
@@ -58,38 +71,77 @@ export class ResilientL2 {
     counters: NamespaceCounters = this.globalCounters,
     timeoutMs: number = this.timeoutMs,
   ): Promise<T | L2Failed> {
+    return new Promise<T | L2Failed>((resolve) => this.call(op, counters, timeoutMs, resolve));
+  }
+
+  /**
+   * {@link run} with a callback instead of a Promise: the L2 read path uses it to save a
+   * Promise and a microtask hop per read. `done` is called exactly once: synchronously with
+   * L2_FAILED when the circuit is open, otherwise when the store answers or the timeout hits.
+   */
+  call<T>(
+    op: (store: L2Store) => Promise<T>,
+    counters: NamespaceCounters,
+    timeoutMs: number,
+    done: (result: T | L2Failed) => void,
+  ): void {
     if (this.state !== 'closed' && !this.admit()) {
       counters.errors++;
-      return Promise.resolve(L2_FAILED);
+      done(L2_FAILED);
+      return;
     }
-    return new Promise<T | L2Failed>((resolve) => {
-      const entry: Pending = {
-        deadline: performance.now() + timeoutMs,
-        settle: resolve as never,
-        counters,
-      };
-      this.pending.add(entry);
-      if (this.sweeper === undefined) this.startSweeper();
-      let started: Promise<T>;
-      try {
-        started = op(this.store);
-      } catch (error) {
-        started = Promise.reject(error);
-      }
-      started.then(
-        (value) => {
-          if (!this.pending.delete(entry)) return;
+    // Appended in start order and only flagged when settled: the sweeper, not every call, pays
+    // for the bookkeeping.
+    const entry: Pending = {
+      deadline: coarseNow() + timeoutMs,
+      settle: done as never,
+      counters,
+      done: false,
+    };
+    this.pending.push(entry);
+    if (this.sweeper === undefined) this.startSweeper();
+    let started: Promise<T>;
+    try {
+      started = op(this.store);
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    started.then(
+      (value) => {
+        if (entry.done) return;
+        settled(entry);
+        if (this.consecutiveFailures !== 0 || this.state !== 'closed' || this.replay.size > 0) {
           this.succeeded();
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (!this.pending.delete(entry)) return;
-          this.failed(error, counters);
-          resolve(L2_FAILED);
-        },
-      );
-    });
+        }
+        done(value);
+      },
+      (error: unknown) => {
+        if (entry.done) return;
+        settled(entry);
+        this.failed(error, counters);
+        done(L2_FAILED);
+      },
+    );
   }
+
+  /** `run((s) => s.get(key))` without allocating the closure. */
+  get(key: string, counters: NamespaceCounters): Promise<string | null | L2Failed> {
+    this.pendingKey = key;
+    return this.run(this.getPending, counters);
+  }
+
+  /** A GET with a callback: the L2 read path. */
+  getThen(
+    key: string,
+    counters: NamespaceCounters,
+    done: (result: string | null | L2Failed) => void,
+  ): void {
+    this.pendingKey = key;
+    this.call(this.getPending, counters, this.timeoutMs, done);
+  }
+
+  private pendingKey = '';
+  private readonly getPending = (store: L2Store) => store.get(this.pendingKey);
 
   /**
    * Runs a write that must not be lost (an invalidation). When it fails it is kept, under
@@ -112,8 +164,13 @@ export class ResilientL2 {
   dispose(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
-    for (const entry of this.pending) entry.settle(L2_FAILED);
-    this.pending.clear();
+    for (const entry of this.pending) {
+      if (entry.done) continue;
+      const settle = entry.settle!;
+      settled(entry);
+      settle(L2_FAILED);
+    }
+    this.pending = [];
   }
 
   private admit(): boolean {
@@ -200,17 +257,23 @@ export class ResilientL2 {
   }
 
   private sweep(): void {
-    if (this.pending.size === 0) {
+    const now = Date.now();
+    const open: Pending[] = [];
+    for (const entry of this.pending) {
+      if (entry.done) continue;
+      if (entry.deadline > now) {
+        open.push(entry);
+        continue;
+      }
+      const { settle, counters } = entry;
+      settled(entry);
+      this.failed(new Error('timeout exceeded'), counters!);
+      settle!(L2_FAILED);
+    }
+    this.pending = open;
+    if (open.length === 0) {
       clearInterval(this.sweeper);
       this.sweeper = undefined;
-      return;
-    }
-    const now = performance.now();
-    for (const entry of this.pending) {
-      if (entry.deadline > now) continue;
-      this.pending.delete(entry);
-      this.failed(new Error('timeout exceeded'), entry.counters);
-      entry.settle(L2_FAILED);
     }
   }
 }
