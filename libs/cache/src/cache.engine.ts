@@ -4,7 +4,7 @@ import type { Duration } from '@nest-perf/core';
 import type { ResolvedCacheOptions } from './cache.options';
 import { CacheStatsRegistry, type NamespaceCounters } from './cache.stats';
 import type { L2Store } from './interfaces/l2-store.interface';
-import { L1Store, type L1Entry, type NewL1Entry } from './stores/l1.store';
+import { L1Store, type L1Entry, type L1Index } from './stores/l1.store';
 import { L2_FAILED, ResilientL2, type L2Failed } from './stores/resilient-l2';
 import { coarseNow } from './utils/clock';
 import { decodeEnvelope, encodeEnvelope, type Envelope } from './utils/envelope';
@@ -26,7 +26,7 @@ export interface Slot {
   counters: NamespaceCounters;
   fullKey: string;
   /** The L1 index holding the entry (undefined when L1 is off) and the entry's key in it. */
-  index: Map<string, L1Entry> | undefined;
+  index: L1Index | undefined;
   indexKey: string;
 }
 
@@ -80,6 +80,10 @@ export const MISSING: unique symbol = Symbol('MISSING');
 /** @internal */
 export const VALID = 0;
 
+function oneOrMany(tokens: readonly string[]): string | readonly string[] {
+  return tokens.length === 1 ? tokens[0] : tokens;
+}
+
 function isCurrent(flight: Flight): boolean {
   if (flight.invalidated) return false;
   const { cells, tokens } = flight;
@@ -115,7 +119,9 @@ export class CacheEngine {
     private readonly logger = new Logger('PerfCache'),
   ) {
     const { l1 } = options;
-    this.l1 = l1 ? new L1Store(l1.maxEntries, l1.maxBytes, l1.maxTtlMs, this.stats) : undefined;
+    this.l1 = l1
+      ? new L1Store(l1.maxEntries, l1.maxBytes, l1.maxTtlMs, options.graceMs)
+      : undefined;
     const t = options.l2Timeouts;
     this.l2 = l2Store
       ? new ResilientL2(
@@ -176,21 +182,21 @@ export class CacheEngine {
 
   /** Judges an L1 entry: valid, stale (in grace), invalid (expired or invalidated), unverified. */
   judge(entry: L1Entry, now: number): Verdict {
-    const cells = entry.cells;
+    const { cells, tokens } = entry;
     let unverified = false;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i];
       // A token not checked against L2 recently can't be trusted either way.
       if (now - cell.checkedAt > this.checkMs) unverified = true;
-      else if (cell.token !== entry.tokens[i]) return INVALID;
+      else if (cell.token !== (typeof tokens === 'string' ? tokens : tokens[i])) return INVALID;
     }
     if (unverified) return UNVERIFIED;
     if (now < entry.expiresAt) return VALID;
-    return now < entry.staleUntil ? STALE : INVALID;
+    return now < entry.expiresAt + this.options.graceMs ? STALE : INVALID;
   }
 
   /** The hot path: a valid L1 entry, or undefined. The caller counts the hit. */
-  tryL1(index: Map<string, L1Entry> | undefined, indexKey: string): L1Entry | undefined {
+  tryL1(index: L1Index | undefined, indexKey: string): L1Entry | undefined {
     const entry = index?.get(indexKey);
     if (entry === undefined || this.judge(entry, coarseNow()) !== VALID) return undefined;
     this.l1!.touch(entry);
@@ -199,11 +205,12 @@ export class CacheEngine {
 
   /** A slot for `key` (the key part) in `namespace`. */
   slot(namespace: string, keyPart: string): Slot {
+    const counters = this.stats.for(namespace);
     return {
       namespace,
-      counters: this.stats.for(namespace),
+      counters,
       fullKey: this.fullKey(this.prefix(namespace), keyPart),
-      index: this.l1?.index(namespace),
+      index: this.l1?.home(namespace, counters).index,
       indexKey: keyPart,
     };
   }
@@ -313,7 +320,7 @@ export class CacheEngine {
         return { value: l1Entry.value, source: 'l1' };
       }
       if (verdict === STALE) stale = { value: l1Entry.value };
-      else this.l1?.lru.delete(req.fullKey);
+      else this.l1?.delete(l1Entry);
     }
 
     // L2, fetching in the same round trip the version tokens we cannot trust yet.
@@ -411,16 +418,18 @@ export class CacheEngine {
     }
     const fresh = now < envelope.expiresAt;
     if (fresh && this.l1 !== undefined && req.index !== undefined) {
-      const entry: NewL1Entry = {
-        value,
-        expiresAt: envelope.expiresAt,
-        staleUntil,
-        namespace: req.namespace,
-        cells,
-        tokens,
-        isAsync: req.isAsync,
-      };
-      this.l1.set(req.index, req.indexKey, req.fullKey, entry, envelope.payload.length);
+      this.l1.set(
+        req.index,
+        req.indexKey,
+        {
+          value,
+          expiresAt: envelope.expiresAt,
+          cells,
+          tokens: oneOrMany(tokens),
+          isAsync: req.isAsync,
+        },
+        envelope.payload.length,
+      );
     }
     return { value, fresh };
   }
@@ -509,8 +518,7 @@ export class CacheEngine {
       this.l1.set(
         slot.index,
         slot.indexKey,
-        fullKey,
-        { value, expiresAt, staleUntil: expiresAt + graceMs, namespace, cells, tokens, isAsync },
+        { value, expiresAt, cells, tokens: oneOrMany(tokens), isAsync },
         payload.length,
       );
     }
@@ -522,12 +530,17 @@ export class CacheEngine {
 
   // ---- invalidation -------------------------------------------------------------------------
 
-  async deleteKeys(counters: NamespaceCounters, fullKeys: readonly string[]): Promise<void> {
-    for (const key of fullKeys) {
-      this.l1?.lru.delete(key);
-      this.abandonLoads(key);
+  /** Deletes exact keys (key parts) of a namespace, in L1 and L2. */
+  async deleteKeys(namespace: string, keyParts: readonly string[]): Promise<void> {
+    const counters = this.stats.for(namespace);
+    const home = this.l1?.home(namespace, counters);
+    const prefix = this.prefix(namespace);
+    const fullKeys = keyParts.map((k) => this.fullKey(prefix, k));
+    keyParts.forEach((keyPart, i) => {
+      if (home !== undefined) this.l1!.deleteKey(home, keyPart);
+      this.abandonLoads(fullKeys[i]);
       counters.deletes++;
-    }
+    });
     if (this.l2 !== undefined && fullKeys.length > 0) {
       await Promise.all(
         fullKeys.map((key) => this.l2!.runDurable(`del:${key}`, (s) => s.del([key]), counters)),
@@ -557,7 +570,7 @@ export class CacheEngine {
     matches: (rest: string) => boolean,
   ): Promise<void> {
     const prefix = this.prefix(namespace);
-    const inL1 = this.l1?.deleteWhere(prefix, matches) ?? 0;
+    const inL1 = this.l1?.deleteWhere(this.l1.home(namespace, counters), matches) ?? 0;
     for (const key of [...this.inflight.keys(), ...this.refreshing.keys()]) {
       if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.abandonLoads(key);
     }

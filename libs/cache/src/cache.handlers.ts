@@ -66,8 +66,9 @@ function cachedHandler(
     ? undefined
     : engine.cellsFor(namespace, options.tags as string[] | undefined, true);
   const l1 = engine.l1;
-  const index = l1?.index(namespace);
-  const rawIndex = l1?.index(namespace, true);
+  const home = l1?.home(namespace, counters);
+  const index = home?.index;
+  const rawIndex = home?.raw;
   const ttl = options.ttl ?? engine.options.defaultTtlMs;
   const policy: StorePolicy = {
     ttl: typeof ttl === 'function' ? (ttl as StorePolicy['ttl']) : parseDuration(ttl),
@@ -147,7 +148,7 @@ function cachedHandler(
       if (entry !== undefined && engine.judge(entry, coarseNow()) === VALID) {
         l1!.touch(entry);
         counters.l1Hits++;
-        if (!entry.isAsync) return entry.value;
+        if (entry.promise === null) return entry.value;
         return (entry.promise ??= Promise.resolve(entry.value));
       }
     }

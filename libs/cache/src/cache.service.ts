@@ -202,12 +202,7 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
       if (!hasTarget) work.push(e.invalidateNamespace(namespace));
       if (spec.key !== undefined) {
         const keys = typeof spec.key === 'string' ? [spec.key] : spec.key;
-        work.push(
-          e.deleteKeys(
-            counters,
-            keys.map((k) => e.fullKey(prefix, k)),
-          ),
-        );
+        work.push(e.deleteKeys(namespace, keys));
       }
       if (spec.pattern !== undefined) {
         const matcher = globToRegExp(spec.pattern);

@@ -1,129 +1,162 @@
 import { LRUCache } from 'lru-cache';
-import type { CacheStatsRegistry } from '../cache.stats';
+import type { NamespaceCounters } from '../cache.stats';
+import { encodeKey } from '../utils/key-encoding';
 import type { VersionCell } from '../versions';
 
 /** @internal One L1 entry: the value itself plus what is needed to judge and find it. */
 export interface L1Entry {
   value: unknown;
-  /** Wall-clock ms until which the entry is fresh. */
+  /** Wall-clock ms until which the entry is fresh; it may be served stale for `grace` more. */
   expiresAt: number;
-  /** Wall-clock ms until which it may be served stale (grace); = expiresAt without grace. */
-  staleUntil: number;
-  namespace: string;
   /** Version cells the entry depends on: its namespace's first, then its tags'. */
   cells: readonly VersionCell[];
-  /** The cells' tokens when the value was loaded. */
-  tokens: readonly string[];
-  /** The value came from an async method: hits return a Promise. */
-  isAsync: boolean;
-  /** A resolved Promise of `value`, made on the first async hit and reused by later ones. */
-  promise: Promise<unknown> | undefined;
-  /** Set by the store. */
-  fullKey: string;
+  /** The cells' tokens when the value was loaded (a plain string when there is one cell). */
+  tokens: string | readonly string[];
+  /**
+   * `null` for a sync method's value; otherwise a resolved Promise of `value`, made on the
+   * first hit and reused by the later ones (undefined until then).
+   */
+  promise: Promise<unknown> | null | undefined;
+  /** The entry's key in `index`. */
   indexKey: string;
-  index: Map<string, L1Entry>;
-  touched: number;
+  index: L1Index;
 }
 
 /** What callers fill in; the store adds the rest. */
-export type NewL1Entry = Omit<L1Entry, 'fullKey' | 'indexKey' | 'index' | 'touched' | 'promise'>;
+export type NewL1Entry = Pick<L1Entry, 'value' | 'expiresAt' | 'cells' | 'tokens'> & {
+  isAsync: boolean;
+};
+
+/** @internal A namespace's index from key to entry (two per namespace, see L1Home). */
+export class L1Index extends Map<string, L1Entry> {
+  constructor(readonly home: L1Home) {
+    super();
+  }
+}
 
 /**
- * The in-process tier: a bounded LRU (lru-cache) over full keys, plus one index per namespace
- * from the key part to the entry.
+ * @internal A namespace's share of L1. `index` is keyed by the encoded key part; `raw` by the
+ * argument itself, for methods called with one string: that saves encoding it on every hit,
+ * and being a separate map it cannot collide with encoded keys (`'42'` vs the number 42).
+ */
+export class L1Home {
+  readonly index = new L1Index(this);
+  readonly raw = new L1Index(this);
+  constructor(readonly counters: NamespaceCounters) {}
+}
+
+/**
+ * The in-process tier: a bounded LRU (lru-cache) of entries, plus per-namespace indexes from
+ * key to entry.
  *
- * Why the index: building `<namespace>:<version>:<key>` on every call and hashing that new
- * string cost ~130 ns per hit here, a third of the whole hit; the key part is usually the
- * caller's own string, whose hash V8 has already cached. Why touches are amortized: an entry
- * moved to the LRU's newest end within the last quarter of `maxEntries` moves is already safe
- * from eviction, so only older entries are moved again (`lru.get`) on a hit.
+ * Why the indexes: keyed by `<namespace>:<version>:<key>`, every hit would build that string
+ * and hash it, which cost ~130 ns here (a third of the hit); the key part is usually the
+ * caller's own string, whose hash V8 has already cached. The LRU is keyed by the entry object
+ * itself, so no full-key string is kept per entry (memory: see bench/cache).
  *
- * Expiry is judged by the engine from the entry's own times, so lru-cache runs without TTL
+ * Expiry is judged by the engine from the entry's own time, so lru-cache runs without TTL
  * bookkeeping; expired entries leave on their next read or by LRU eviction. Hits return the
  * stored object itself, not a copy (docs/API.md, "Values").
  * @internal
  */
 export class L1Store {
-  readonly lru: LRUCache<string, L1Entry>;
+  readonly lru: LRUCache<L1Entry, L1Entry>;
   readonly byteBounded: boolean;
-  private readonly indexes = new Map<string, Map<string, L1Entry>>();
-  private tick = 0;
-  private readonly promoteAfter: number;
+  private readonly homes = new Map<string, L1Home>();
 
   constructor(
     maxEntries: number,
     maxBytes: number | undefined,
-    readonly maxTtlMs: number | undefined,
-    stats: CacheStatsRegistry,
+    private readonly maxTtlMs: number | undefined,
+    private readonly graceMs: number,
   ) {
     this.byteBounded = maxBytes !== undefined;
-    this.promoteAfter = Math.max(1, Math.floor(maxEntries / 4));
-    this.lru = new LRUCache<string, L1Entry>({
+    this.lru = new LRUCache<L1Entry, L1Entry>({
       max: maxEntries,
       ...(maxBytes !== undefined ? { maxSize: maxBytes } : {}),
       dispose: (entry, _key, reason) => {
         if (entry.index.get(entry.indexKey) === entry) entry.index.delete(entry.indexKey);
-        if (reason === 'evict') stats.for(entry.namespace).evictions++;
+        if (reason === 'evict') entry.index.home.counters.evictions++;
       },
     });
   }
 
-  /**
-   * The namespace's index: key part -> entry. `raw` is a second index of the same namespace,
-   * keyed by the argument itself for methods called with one string (see the handlers): it
-   * saves encoding the argument on every hit, and being a separate map it cannot collide with
-   * encoded keys (the string `'42'` vs the encoding of the number 42).
-   */
-  index(namespace: string, raw = false): Map<string, L1Entry> {
-    const name = raw ? `${namespace}\u0000raw` : namespace;
-    let index = this.indexes.get(name);
-    if (index === undefined) {
-      index = new Map();
-      this.indexes.set(name, index);
+  home(namespace: string, counters: NamespaceCounters): L1Home {
+    let home = this.homes.get(namespace);
+    if (home === undefined) {
+      home = new L1Home(counters);
+      this.homes.set(namespace, home);
     }
-    return index;
+    return home;
   }
 
-  /** Keeps a hit entry in LRU order (cheap: most hits need nothing). */
+  /** Keeps a hit entry in LRU order. */
   touch(entry: L1Entry): void {
-    if (this.tick - entry.touched > this.promoteAfter) {
-      this.lru.get(entry.fullKey);
-      entry.touched = ++this.tick;
-    }
+    this.lru.get(entry);
   }
 
   /** Stores an entry; `size` (serialized length) counts toward maxBytes. */
-  set(
-    index: Map<string, L1Entry>,
-    indexKey: string,
-    fullKey: string,
-    fields: NewL1Entry,
-    size: number,
-  ): void {
-    const entry = fields as L1Entry;
-    entry.promise = undefined;
-    entry.fullKey = fullKey;
-    entry.indexKey = indexKey;
-    entry.index = index;
-    entry.touched = ++this.tick;
+  set(index: L1Index, indexKey: string, fields: NewL1Entry, size: number): void {
+    let expiresAt = fields.expiresAt;
     if (this.maxTtlMs !== undefined) {
-      const bound = Date.now() + this.maxTtlMs;
-      if (entry.expiresAt > bound) entry.expiresAt = bound;
-      if (entry.staleUntil > bound) entry.staleUntil = bound;
+      // Never kept longer than maxTtl, grace included.
+      const now = Date.now();
+      expiresAt = Math.min(expiresAt, Math.max(now, now + this.maxTtlMs - this.graceMs));
     }
-    if (this.byteBounded) this.lru.set(fullKey, entry, { size: Math.max(1, size) });
-    else this.lru.set(fullKey, entry);
-    // lru-cache may refuse an entry larger than maxSize; index only what it holds.
-    if (this.lru.peek(fullKey) === entry) index.set(indexKey, entry);
+    const entry: L1Entry = {
+      value: fields.value,
+      expiresAt,
+      cells: fields.cells,
+      tokens: fields.tokens,
+      promise: fields.isAsync ? undefined : null,
+      indexKey,
+      index,
+    };
+    const previous = index.get(indexKey);
+    if (previous !== undefined) this.lru.delete(previous);
+    if (this.byteBounded) this.lru.set(entry, entry, { size: Math.max(1, size) });
+    else this.lru.set(entry, entry);
+    // lru-cache refuses an entry larger than maxSize; index only what it holds.
+    if (this.lru.has(entry)) index.set(indexKey, entry);
   }
 
-  /** Deletes the keys that start with `prefix` and whose rest matches `test`; returns how many. */
-  deleteWhere(prefix: string, test: (rest: string) => boolean): number {
+  delete(entry: L1Entry): void {
+    this.lru.delete(entry);
+  }
+
+  /** Deletes the entry of a key part, in either index; returns whether there was one. */
+  deleteKey(home: L1Home, keyPart: string): boolean {
+    let deleted = false;
+    const encoded = home.index.get(keyPart);
+    if (encoded !== undefined) deleted = this.lru.delete(encoded);
+    const arg = rawArgumentOf(keyPart);
+    const raw = arg === undefined ? undefined : home.raw.get(arg);
+    if (raw !== undefined) deleted = this.lru.delete(raw) || deleted;
+    return deleted;
+  }
+
+  /** Deletes the namespace's entries whose key part matches; returns how many. */
+  deleteWhere(home: L1Home, test: (keyPart: string) => boolean): number {
     let deleted = 0;
-    for (const key of [...this.lru.keys()]) {
-      if (key.startsWith(prefix) && test(key.slice(prefix.length)) && this.lru.delete(key))
-        deleted++;
+    for (const [keyPart, entry] of [...home.index]) {
+      if (test(keyPart) && this.lru.delete(entry)) deleted++;
+    }
+    for (const [arg, entry] of [...home.raw]) {
+      if (test(encodeKey([arg])) && this.lru.delete(entry)) deleted++;
     }
     return deleted;
   }
+}
+
+/** The string argument whose encoding is `keyPart`, if there is one. */
+function rawArgumentOf(keyPart: string): string | undefined {
+  let arg: unknown = keyPart;
+  if (keyPart.startsWith('"')) {
+    try {
+      arg = JSON.parse(keyPart);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof arg === 'string' && encodeKey([arg]) === keyPart ? arg : undefined;
 }
