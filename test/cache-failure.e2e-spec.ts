@@ -6,6 +6,7 @@ import {
   PerfCacheService,
   type RedisL2Options,
 } from '@nest-perf/cache';
+import { DB, provideDb, type Db } from './support/cache-fixtures';
 import {
   bootApp,
   destroyQuietly,
@@ -21,8 +22,6 @@ import {
 // Fail-open: a Redis that dies, hangs or was never there must not fail a single call. These
 // tests stop and pause Redis, so they run against a redis-server of their own.
 
-const DB = Symbol('DB');
-type Db = Map<string, string>;
 const tags = (id: string) => [`item:${id}`];
 
 @Injectable()
@@ -69,7 +68,7 @@ describe('fail-open when L2 fails', () => {
   async function start(l2: Partial<RedisL2Options> = {}, db: Db = new Map()) {
     const app = await bootApp({
       imports: [PerfCacheModule.forRoot({ version, l2: { url: server.url, ...l2 } })],
-      providers: [ItemsService, { provide: DB, useValue: db }],
+      providers: [ItemsService, provideDb(db)],
     });
     apps.push(app);
     return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
@@ -227,7 +226,7 @@ describe('fail-open when L2 fails', () => {
           l2: { url: `redis://127.0.0.1:${port}`, connectTimeout: '300ms' },
         }),
       ],
-      providers: [ItemsService, { provide: DB, useValue: new Map() }],
+      providers: [ItemsService, provideDb(new Map())],
     });
     apps.push(app);
 

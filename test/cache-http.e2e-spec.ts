@@ -9,15 +9,7 @@ import {
 } from '@nestjs/common';
 import request from 'supertest';
 import { Cached, PerfCacheModule, PerfCacheService } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  type RawRedis,
-} from './support/redis';
+import { bootApp, TEST_REDIS_URL, useRedisScope } from './support/redis';
 
 // @Cached on controller methods served by a real Express app: both decorator orders, guards
 // still run on cached routes, and a method calling its own cached method goes through the cache.
@@ -78,37 +70,22 @@ class CachedBelowController {
 }
 
 describe('@Cached on controllers over HTTP', () => {
-  let redis: RawRedis;
-  let version: string;
-  let app: INestApplication | undefined;
+  const scope = useRedisScope();
+  let app: INestApplication;
   let runs: Runs;
   let gate: Gate;
   let cache: PerfCacheService;
 
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
   beforeEach(async () => {
-    version = uniqueVersion();
     app = await bootApp({
-      imports: [PerfCacheModule.forRoot({ version, l2: { url: TEST_REDIS_URL } })],
+      imports: [PerfCacheModule.forRoot({ version: scope.version, l2: { url: TEST_REDIS_URL } })],
       controllers: [CachedAboveController, CachedBelowController],
       providers: [Runs, Gate],
     });
+    scope.track(app);
     runs = app.get(Runs);
     gate = app.get(Gate);
     cache = app.get(PerfCacheService);
-  });
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    if (redis) await unlinkMatching(redis, versionMatch(version));
-  });
-
-  afterAll(async () => {
-    await redis?.close();
   });
 
   describe.each([
@@ -116,7 +93,7 @@ describe('@Cached on controllers over HTTP', () => {
     ['@Cached below @Get', 'below'],
   ] as const)('%s', (_, route) => {
     it('serves the route (200 + body) and the second request is a cache hit', async () => {
-      const server = app!.getHttpServer();
+      const server = app.getHttpServer();
 
       const first = await request(server).get(`/${route}/7`).expect(200);
       expect(first.body).toEqual({ id: '7', run: 1 });
@@ -129,7 +106,7 @@ describe('@Cached on controllers over HTTP', () => {
     });
 
     it('still runs the guard: 403 even though a cached value exists', async () => {
-      const server = app!.getHttpServer();
+      const server = app.getHttpServer();
       await request(server).get(`/${route}/7`).expect(200, { id: '7', run: 1 });
 
       gate.open = false;
@@ -143,7 +120,7 @@ describe('@Cached on controllers over HTTP', () => {
   });
 
   it("caches a method's call to its own @Cached method through this", async () => {
-    const server = app!.getHttpServer();
+    const server = app.getHttpServer();
 
     await request(server).get('/below/3/summary').expect(200, { summary: '3: a few words' });
     await request(server).get('/below/3/summary').expect(200, { summary: '3: a few words' });
@@ -151,7 +128,7 @@ describe('@Cached on controllers over HTTP', () => {
     expect(runs.inner).toBe(1);
     expect(cache.stats().namespaces.detail).toMatchObject({ misses: 1, l1Hits: 1 });
     // The same entry serves a direct call from elsewhere.
-    await expect(app!.get(CachedBelowController).detail('3')).resolves.toEqual({
+    await expect(app.get(CachedBelowController).detail('3')).resolves.toEqual({
       id: '3',
       words: 'a few words',
     });

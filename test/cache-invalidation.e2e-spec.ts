@@ -6,22 +6,11 @@ import {
   PerfCacheService,
   type PerfCacheModuleOptions,
 } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  waitFor,
-  type RawRedis,
-} from './support/redis';
+import { DB, nextMillisecond, provideDb, type Db } from './support/cache-fixtures';
+import { bootApp, TEST_REDIS_URL, useRedisScope, waitFor } from './support/redis';
 
 // Invalidation across app instances sharing Redis (tags, whole namespace, exact key), and
 // read-after-write within one instance.
-
-const DB = Symbol('DB');
-type Db = Map<string, string>;
 
 const key = (id: string) => `item:${id}`;
 const tags = (id: string) => [`item:${id}`];
@@ -61,35 +50,16 @@ class ItemsService {
 function itemsApp(db: Db, options: PerfCacheModuleOptions): Promise<INestApplication> {
   return bootApp({
     imports: [PerfCacheModule.forRoot(options)],
-    providers: [ItemsService, { provide: DB, useValue: db }],
+    providers: [ItemsService, provideDb(db)],
   });
 }
 
 describe('invalidation with Redis as L2', () => {
-  let redis: RawRedis;
-  let version: string;
-  const apps: INestApplication[] = [];
-
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
-  beforeEach(() => {
-    version = uniqueVersion();
-  });
-
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-    if (redis) await unlinkMatching(redis, versionMatch(version));
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const scope = useRedisScope();
 
   async function start(db: Db, l2: Partial<{ versionCheckInterval: number }> = {}) {
-    const app = await itemsApp(db, { version, l2: { url: TEST_REDIS_URL, ...l2 } });
-    apps.push(app);
+    const app = await itemsApp(db, { version: scope.version, l2: { url: TEST_REDIS_URL, ...l2 } });
+    scope.track(app);
     return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
   }
 
@@ -99,15 +69,12 @@ describe('invalidation with Redis as L2', () => {
     const b = await start(db, { versionCheckInterval: 0 });
     await expect(a.items.get('1')).resolves.toBe('old');
     await waitFor(
-      async () => (await redis.exists(`items:${version}:item:1`)) === 1,
+      async () => (await scope.redis.exists(`items:${scope.version}:item:1`)) === 1,
       'the entry in Redis',
     );
     await expect(b.items.get('1')).resolves.toBe('old');
     expect(b.items.loads).toBe(0); // an L2 hit: B holds the entry in its L1 now
-    // With versionCheckInterval 0 a token read in the current millisecond is still trusted
-    // (see the report); let the clock move on so B's next call re-checks.
-    const checkedAt = Date.now();
-    await waitFor(() => Date.now() > checkedAt, 'the clock to tick', { intervalMs: 1 });
+    await nextMillisecond(); // so that B's next call re-checks the versions
     return { a, b };
   }
 
@@ -120,7 +87,9 @@ describe('invalidation with Redis as L2', () => {
     const { a, b } = await twoInstances(db);
 
     await a.items.update('1', 'new');
-    expect(await redis.get(`nest-perf:${version}:tag:item:1`)).toEqual(expect.any(String));
+    expect(await scope.redis.get(`nest-perf:${scope.version}:tag:item:1`)).toEqual(
+      expect.any(String),
+    );
 
     await expect(b.items.get('1')).resolves.toBe('new');
     expect(b.items.loads).toBe(1);
@@ -130,15 +99,17 @@ describe('invalidation with Redis as L2', () => {
   it('a namespace invalidation keeps the keys in Redis (O(1), no scan) yet B misses', async () => {
     const db: Db = new Map([['1', 'old']]);
     const { a, b } = await twoInstances(db);
-    const entryKey = `items:${version}:item:1`;
-    const before = await redis.get(entryKey);
+    const entryKey = `items:${scope.version}:item:1`;
+    const before = await scope.redis.get(entryKey);
 
     await a.items.replaceAll({ '1': 'new' });
 
     // Nothing was deleted: the entry is still there, untouched; only the generation changed.
-    expect(await redis.exists(entryKey)).toBe(1);
-    expect(await redis.get(entryKey)).toBe(before);
-    expect(await redis.get(`nest-perf:${version}:ns:items`)).toEqual(expect.any(String));
+    expect(await scope.redis.exists(entryKey)).toBe(1);
+    expect(await scope.redis.get(entryKey)).toBe(before);
+    expect(await scope.redis.get(`nest-perf:${scope.version}:ns:items`)).toEqual(
+      expect.any(String),
+    );
 
     await expect(b.items.get('1')).resolves.toBe('new');
     expect(b.items.loads).toBe(1);
@@ -152,12 +123,15 @@ describe('invalidation with Redis as L2', () => {
     ]);
     const { a } = await twoInstances(db);
     await a.items.get('2');
-    await waitFor(async () => (await redis.exists(`items:${version}:item:2`)) === 1, 'item 2');
+    await waitFor(
+      async () => (await scope.redis.exists(`items:${scope.version}:item:2`)) === 1,
+      'item 2',
+    );
 
     await a.items.put('1', 'new');
 
-    expect(await redis.exists(`items:${version}:item:1`)).toBe(0);
-    expect(await redis.exists(`items:${version}:item:2`)).toBe(1);
+    expect(await scope.redis.exists(`items:${scope.version}:item:1`)).toBe(0);
+    expect(await scope.redis.exists(`items:${scope.version}:item:2`)).toBe(1);
 
     // A third instance finds no entry and loads the new value.
     const c = await start(db);

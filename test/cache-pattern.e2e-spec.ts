@@ -1,16 +1,6 @@
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Cached, glob, InvalidateCache, PerfCacheModule, PerfCacheService } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  scanKeys,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  waitFor,
-  type RawRedis,
-} from './support/redis';
+import { bootApp, scanKeys, TEST_REDIS_URL, useRedisScope, waitFor } from './support/redis';
 
 // Pattern invalidation: SCAN + UNLINK in Redis, the same matching in L1, and user-supplied
 // parts of the pattern that cannot widen it.
@@ -37,38 +27,22 @@ const IDS = ['42', '43', ...SPECIAL_IDS];
 const SECTIONS = ['profile', 'posts'];
 
 describe('pattern invalidation with Redis as L2', () => {
-  let redis: RawRedis;
-  let version: string;
-  let app: INestApplication | undefined;
+  const scope = useRedisScope();
   let users: UsersService;
   let cache: PerfCacheService;
 
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
   beforeEach(async () => {
-    version = uniqueVersion();
-    app = await bootApp({
-      imports: [PerfCacheModule.forRoot({ version, l2: { url: TEST_REDIS_URL } })],
+    const app = await bootApp({
+      imports: [PerfCacheModule.forRoot({ version: scope.version, l2: { url: TEST_REDIS_URL } })],
       providers: [UsersService],
     });
+    scope.track(app);
     users = app.get(UsersService);
     cache = app.get(PerfCacheService);
   });
 
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    if (redis) await unlinkMatching(redis, versionMatch(version));
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-  });
-
-  const prefix = () => `users:${version}:`;
-  const keysInRedis = () => scanKeys(redis, `${prefix()}*`);
+  const prefix = () => `users:${scope.version}:`;
+  const keysInRedis = () => scanKeys(scope.redis, `${prefix()}*`);
 
   /** Loads every user's sections and waits until L2 holds them all; returns the keys. */
   async function loadAll(): Promise<string[]> {

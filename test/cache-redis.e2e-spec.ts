@@ -5,25 +5,13 @@ import {
   PerfCacheService,
   type PerfCacheModuleOptions,
 } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  waitFor,
-  type RawRedis,
-} from './support/redis';
+import { DB, provideDb, type Db } from './support/cache-fixtures';
+import { bootApp, TEST_REDIS_URL, useRedisScope, waitFor } from './support/redis';
 
 // L2 basics: two app instances sharing one Redis, the key layout, TTLs, L2-only mode, and
 // values that JSON alone would not bring back.
 
-const DB = Symbol('DB');
 const TTL_MS = 60_000;
-
-/** What the methods "load": shared by the app instances of a test, like a real database. */
-type Db = Map<string, string>;
 
 @Injectable()
 class ItemsService {
@@ -57,35 +45,15 @@ class ItemsService {
 function itemsApp(db: Db, options: PerfCacheModuleOptions): Promise<INestApplication> {
   return bootApp({
     imports: [PerfCacheModule.forRoot({ l2: { url: TEST_REDIS_URL }, ...options })],
-    providers: [ItemsService, { provide: DB, useValue: db }],
+    providers: [ItemsService, provideDb(db)],
   });
 }
 
 describe('PerfCacheModule with Redis as L2', () => {
-  let redis: RawRedis;
-  let version: string;
-  const apps: INestApplication[] = [];
-
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
-  beforeEach(() => {
-    version = uniqueVersion();
-  });
-
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-    if (redis) await unlinkMatching(redis, versionMatch(version));
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const scope = useRedisScope();
 
   async function start(db: Db, options: PerfCacheModuleOptions = {}) {
-    const app = await itemsApp(db, { version, ...options });
-    apps.push(app);
+    const app = scope.track(await itemsApp(db, { version: scope.version, ...options }));
     return { app, items: app.get(ItemsService), cache: app.get(PerfCacheService) };
   }
 
@@ -97,8 +65,8 @@ describe('PerfCacheModule with Redis as L2', () => {
     await expect(a.items.get('1')).resolves.toBe('one');
     expect(a.items.loads).toBe(1);
     // A writes to L2 in the background; wait for the write, not for a duration.
-    const key = `items:${version}:item:1`;
-    await waitFor(async () => (await redis.exists(key)) === 1, `${key} in Redis`);
+    const key = `items:${scope.version}:item:1`;
+    await waitFor(async () => (await scope.redis.exists(key)) === 1, `${key} in Redis`);
 
     await expect(b.items.get('1')).resolves.toBe('one');
     expect(b.items.loads).toBe(0);
@@ -116,18 +84,18 @@ describe('PerfCacheModule with Redis as L2', () => {
     const { items } = await start(new Map([['42', 'answer']]), { jitter, grace });
 
     await items.get('42');
-    const key = `items:${version}:item:42`;
-    await waitFor(async () => (await redis.exists(key)) === 1, `${key} in Redis`);
+    const key = `items:${scope.version}:item:42`;
+    await waitFor(async () => (await scope.redis.exists(key)) === 1, `${key} in Redis`);
 
     // Nothing else under the namespace prefix: the key is exactly that, not a variant of it.
-    const prefix = `items:${version}:`;
+    const prefix = `items:${scope.version}:`;
     const written: string[] = [];
-    for await (const keys of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+    for await (const keys of scope.redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
       written.push(...keys);
     }
     expect(written).toEqual([key]);
 
-    const pttl = await redis.pTTL(key);
+    const pttl = await scope.redis.pTTL(key);
     expect(pttl).toBeGreaterThan(0);
     expect(pttl).toBeLessThanOrEqual(TTL_MS * (1 + jitter) + grace);
     // Jitter is +-10%, so even the shortest entry lives longer than 90% of the TTL plus grace,
@@ -152,10 +120,10 @@ describe('PerfCacheModule with Redis as L2', () => {
     expect((await cache.ping()).l1).toEqual({ enabled: false, entries: 0 });
 
     // What L2 holds is what is served: change it behind the cache's back and the next call sees it.
-    const key = `items:${version}:item:7`;
-    const stored = await redis.get(key);
+    const key = `items:${scope.version}:item:7`;
+    const stored = await scope.redis.get(key);
     expect(stored).toContain('seven');
-    await redis.set(key, stored!.replace('seven', 'SEVEN'), {
+    await scope.redis.set(key, stored!.replace('seven', 'SEVEN'), {
       expiration: { type: 'PX', value: TTL_MS },
     });
     await expect(items.get('7')).resolves.toBe('SEVEN');
@@ -167,8 +135,8 @@ describe('PerfCacheModule with Redis as L2', () => {
     const b = await start(new Map());
 
     const original = await a.items.rich('r1');
-    const key = `rich:${version}:r1`;
-    await waitFor(async () => (await redis.exists(key)) === 1, `${key} in Redis`);
+    const key = `rich:${scope.version}:r1`;
+    await waitFor(async () => (await scope.redis.exists(key)) === 1, `${key} in Redis`);
 
     const copy = await b.items.rich('r1');
     expect(b.items.loads).toBe(0);

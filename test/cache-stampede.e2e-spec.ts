@@ -1,20 +1,11 @@
-import { Injectable, type INestApplication } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
   Cached,
   PerfCacheModule,
   PerfCacheService,
   type PerfCacheModuleOptions,
 } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  sleep,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  type RawRedis,
-} from './support/redis';
+import { bootApp, sleep, TEST_REDIS_URL, useRedisScope } from './support/redis';
 
 // Stampede protection: many concurrent misses of one key run the method once.
 
@@ -42,33 +33,14 @@ class ReportsService {
 }
 
 describe('stampede protection', () => {
-  let redis: RawRedis;
-  let version: string;
-  let app: INestApplication | undefined;
-
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
-  beforeEach(() => {
-    version = uniqueVersion();
-  });
-
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    if (redis) await unlinkMatching(redis, versionMatch(version));
-  });
-
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const scope = useRedisScope();
 
   async function start(options: PerfCacheModuleOptions) {
-    app = await bootApp({
-      imports: [PerfCacheModule.forRoot({ version, ...options })],
+    const app = await bootApp({
+      imports: [PerfCacheModule.forRoot({ version: scope.version, ...options })],
       providers: [ReportsService],
     });
+    scope.track(app);
     return { reports: app.get(ReportsService), cache: app.get(PerfCacheService) };
   }
 
@@ -105,7 +77,7 @@ describe('stampede protection', () => {
 
     expect(reports.loads).toBe(1);
     expect(cache.stats().namespaces.reports.hits).toBe(CALLERS);
-    expect(await redis.exists(`reports:${version}:r2`)).toBe(1);
+    expect(await scope.redis.exists(`reports:${scope.version}:r2`)).toBe(1);
   });
 
   it('a loader that rejects: every caller gets that same error and nothing is stored', async () => {
@@ -125,7 +97,7 @@ describe('stampede protection', () => {
       coalesced: CALLERS - 1,
       sets: 0,
     });
-    expect(await redis.exists(`reports:${version}:r3`)).toBe(0);
+    expect(await scope.redis.exists(`reports:${scope.version}:r3`)).toBe(0);
 
     // Nothing was cached: the next call runs the method again, and now succeeds.
     reports.failWith = undefined;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type INestApplication } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import KeyvRedis from '@keyv/redis';
 import type { Cache } from 'cache-manager';
@@ -10,23 +10,12 @@ import {
   PerfCacheService,
   type L2ResilienceOptions,
 } from '@nest-perf/cache';
-import {
-  bootApp,
-  rawRedis,
-  scanKeys,
-  TEST_REDIS_URL,
-  uniqueVersion,
-  unlinkMatching,
-  versionMatch,
-  waitFor,
-  type RawRedis,
-} from './support/redis';
+import { DB, nextMillisecond, provideDb, type Db } from './support/cache-fixtures';
+import { bootApp, scanKeys, TEST_REDIS_URL, useRedisScope, waitFor } from './support/redis';
 
 // The other kinds of L2: a Keyv instance, and an existing @nestjs/cache-manager Cache, both on
 // the shared Redis through @keyv/redis.
 
-const DB = Symbol('DB');
-type Db = Map<string, string>;
 const key = (id: string) => `item:${id}`;
 const tags = (id: string) => [`item:${id}`];
 
@@ -54,45 +43,26 @@ class ItemsService {
 }
 
 describe('other L2 stores on Redis', () => {
-  let redis: RawRedis;
-  let version: string;
-  const apps: INestApplication[] = [];
-  const keyvs: Keyv[] = [];
-
-  beforeAll(async () => {
-    redis = await rawRedis();
-  });
-
-  beforeEach(() => {
-    version = uniqueVersion();
-  });
-
-  afterEach(async () => {
+  afterEach(() => {
     jest.restoreAllMocks();
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-    await Promise.all(keyvs.splice(0).map((keyv) => keyv.disconnect()));
-    if (redis) await unlinkMatching(redis, versionMatch(version));
   });
-
-  afterAll(async () => {
-    await redis?.close();
-  });
+  const scope = useRedisScope();
 
   /** The Redis key under which an entry of `items` ends up, whatever the store prefixes. */
   async function entryInRedis(id: string): Promise<string | undefined> {
-    const keys = await scanKeys(redis, `*items:${version}:${key(id)}`);
+    const keys = await scanKeys(scope.redis, `*items:${scope.version}:${key(id)}`);
     return keys.length === 1 ? keys[0] : undefined;
   }
 
   describe('l2: { keyv }', () => {
     async function start(db: Db, resilience: L2ResilienceOptions = {}) {
       const keyv = new Keyv(new KeyvRedis(TEST_REDIS_URL));
-      keyvs.push(keyv);
+      scope.afterApps(() => keyv.disconnect());
       const app = await bootApp({
-        imports: [PerfCacheModule.forRoot({ version, l2: { keyv, ...resilience } })],
-        providers: [ItemsService, { provide: DB, useValue: db }],
+        imports: [PerfCacheModule.forRoot({ version: scope.version, l2: { keyv, ...resilience } })],
+        providers: [ItemsService, provideDb(db)],
       });
-      apps.push(app);
+      scope.track(app);
       return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
     }
 
@@ -102,8 +72,7 @@ describe('other L2 stores on Redis', () => {
       await expect(a.items.get('1')).resolves.toBe('old');
       await waitFor(() => entryInRedis('1'), 'the entry in Redis');
       await expect(b.items.get('1')).resolves.toBe('old');
-      const checkedAt = Date.now(); // versions read this millisecond are trusted (see report)
-      await waitFor(() => Date.now() > checkedAt, 'the clock to tick', { intervalMs: 1 });
+      await nextMillisecond();
       return { a, b };
     }
 
@@ -112,7 +81,7 @@ describe('other L2 stores on Redis', () => {
 
       expect(b.items.loads).toBe(0);
       expect(b.cache.stats().namespaces.items).toMatchObject({ l2Hits: 1, l1Hits: 0 });
-      expect(await entryInRedis('1')).toBe(`keyv::keyv:items:${version}:item:1`);
+      expect(await entryInRedis('1')).toBe(`keyv::keyv:items:${scope.version}:item:1`);
       expect((await b.cache.ping()).l2).toMatchObject({ store: 'keyv', up: true });
     });
 
@@ -160,14 +129,14 @@ describe('other L2 stores on Redis', () => {
           PerfCacheModule.forRootAsync({
             inject: [CACHE_MANAGER],
             useFactory: (cacheManager: Cache) => ({
-              version,
+              version: scope.version,
               l2: { cacheManager, versionCheckInterval: 0 },
             }),
           }),
         ],
-        providers: [ItemsService, { provide: DB, useValue: db }],
+        providers: [ItemsService, provideDb(db)],
       });
-      apps.push(app);
+      scope.track(app);
       return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
     }
 
@@ -186,8 +155,7 @@ describe('other L2 stores on Redis', () => {
 
       // Invalidation travels through it too.
       await a.items.update('1', 'new');
-      const checkedAt = Date.now();
-      await waitFor(() => Date.now() > checkedAt, 'the clock to tick', { intervalMs: 1 });
+      await nextMillisecond();
       await expect(b.items.get('1')).resolves.toBe('new');
     });
   });

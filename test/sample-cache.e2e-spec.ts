@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import { PerfCacheService } from '@nest-perf/cache';
-import { createClient } from '@redis/client';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import {
@@ -9,9 +8,10 @@ import {
   TOKEN_REFRESH_MARGIN_MS,
 } from '../apps/sample/src/resources/storage-token.service';
 import { scratchDatabase, ScratchDatabase } from './support/databases';
+import { rawRedis, scanKeys, TEST_REDIS_URL, unlinkMatching, versionMatch } from './support/redis';
 import { bootSampleApp } from './support/sample-app';
 
-const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const DATASET = { users: 10, tasks: 200, seed: 11 };
 
 // The sample app's own setups: SQLite with the in-process cache (npm start), Postgres with Redis.
@@ -35,9 +35,21 @@ describe.each(SETUPS)('sample app caching on $name', ({ dialect, redisUrl }) => 
     if (redisUrl) expect((await cache.ping()).l2).toMatchObject({ configured: true, up: true });
   });
 
+  const cacheVersion = () =>
+    (cache as unknown as { engine: { options: { version: string } } }).engine.options.version;
+
   afterAll(async () => {
+    const version = cache ? cacheVersion() : undefined;
     await app?.close();
     await db?.drop();
+    if (redisUrl && version) {
+      const redis = await rawRedis(redisUrl);
+      try {
+        await unlinkMatching(redis, versionMatch(version));
+      } finally {
+        await redis.close();
+      }
+    }
   });
 
   it('answers repeated reads from the cache', async () => {
@@ -112,15 +124,9 @@ describe.each(SETUPS)('sample app caching on $name', ({ dialect, redisUrl }) => 
     expect(tokens.issued).toBe(issuedBefore + 1);
     if (redisUrl) {
       // The entry lives token lifetime - margin (+-10% jitter), not the default 5 minutes.
-      const redis = createClient({ url: redisUrl });
-      await redis.connect();
+      const redis = await rawRedis(redisUrl);
       try {
-        const version = (cache as unknown as { engine: { options: { version: string } } }).engine
-          .options.version;
-        const keys: string[] = [];
-        for await (const batch of redis.scanIterator({ MATCH: `storage-token:${version}:*` })) {
-          keys.push(...batch);
-        }
+        const keys = await scanKeys(redis, `storage-token:${cacheVersion()}:*`);
         expect(keys).toHaveLength(1);
         const pttl = await redis.pTTL(keys[0]);
         const expected = TOKEN_LIFETIME_MS - TOKEN_REFRESH_MARGIN_MS;

@@ -70,6 +70,73 @@ export function versionMatch(version: string): string {
   return `*${version}*`;
 }
 
+/** What {@link useRedisScope} gives a cache suite: the shared Redis and the current test's run. */
+export interface RedisScope {
+  /** A raw client on the shared Redis, for looking at what the cache wrote; open for the file. */
+  readonly redis: RawRedis;
+  /** The current test's cache `version` ({@link uniqueVersion}): a new one before each test. */
+  readonly version: string;
+  /** Closes `app` after the current test, before its keys are deleted; returns `app`. */
+  track<T extends INestApplication>(app: T): T;
+  /** Runs `dispose` after the current test, once its apps are closed and before its keys go. */
+  afterApps(dispose: () => Promise<unknown>): void;
+}
+
+/**
+ * Registers the lifecycle every suite on the shared Redis needs: a raw client for the file, a
+ * fresh cache version for each test, and after each test its apps closed and every key written
+ * under its version unlinked. Call it at the top of the `describe` block, before hooks of its own
+ * (they run after these, and see the new version).
+ *
+ * @example
+ * const scope = useRedisScope();
+ * // in a test (or a beforeEach after this call):
+ * const app = scope.track(await bootApp(fixtureWith(scope.version)));
+ * expect(await scope.redis.exists(`items:${scope.version}:item:1`)).toBe(1);
+ */
+export function useRedisScope(): RedisScope {
+  let redis: RawRedis | undefined;
+  let version: string | undefined;
+  const apps: INestApplication[] = [];
+  const disposers: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    redis = await rawRedis();
+  });
+
+  beforeEach(() => {
+    version = uniqueVersion();
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await Promise.all(disposers.splice(0).map((dispose) => dispose()));
+    if (redis && version) await unlinkMatching(redis, versionMatch(version));
+  });
+
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  return {
+    get redis() {
+      if (!redis) throw new Error('useRedisScope: the Redis client is connected in beforeAll');
+      return redis;
+    },
+    get version() {
+      if (!version) throw new Error('useRedisScope: the version is set in beforeEach');
+      return version;
+    },
+    track(app) {
+      apps.push(app);
+      return app;
+    },
+    afterApps(dispose) {
+      disposers.push(dispose);
+    },
+  };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
