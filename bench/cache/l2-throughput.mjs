@@ -119,7 +119,7 @@ async function drive(get, total, maxMs) {
 }
 
 export async function runL2Throughput({ quick = false, log = console.error } = {}) {
-  const rounds = quick ? 2 : 9;
+  const rounds = quick ? 2 : 15;
   const total = quick ? 10_000 : 50_000;
   const maxMs = quick ? 1_000 : 2_000;
   const notes = [];

@@ -34,8 +34,13 @@ export interface Slot {
 export interface ReadRequest extends Slot {
   /** Version cells: the namespace's first, then the tags'. */
   cells: readonly VersionCell[];
-  /** Undefined for plain gets: a miss then resolves to {@link MISSING}. */
-  load: (() => unknown) | undefined;
+  /**
+   * The loader: `load()`, or `load.apply(self, args)` when `args` is given (a cached method:
+   * this saves a closure per call). Undefined for plain gets: a miss resolves to {@link MISSING}.
+   */
+  load: ((...args: unknown[]) => unknown) | undefined;
+  self?: unknown;
+  args?: unknown[];
   /** Skip L1/L2 and load at once (the loader already started); never joins another flight. */
   fresh?: boolean;
   policy: StorePolicy;
@@ -61,6 +66,8 @@ interface Flight {
   /** The cells' tokens when the flight started (the first one alone when there is one cell). */
   tokens: readonly string[] | string;
   invalidated: boolean;
+  /** Reads that joined; when none did, the fast path skips recording the outcome. */
+  waiters: number;
 }
 
 /** @internal Marks a load that must not store its result (invalidated while it ran). */
@@ -223,6 +230,7 @@ export class CacheEngine {
     const existing = this.inflight.get(req.fullKey);
     if (existing !== undefined && !req.fresh && isCurrent(existing)) {
       req.counters.coalesced++;
+      existing.waiters++;
       return existing.promise.then(() => this.count(req.counters, existing.outcome!));
     }
     const flight: Flight = {
@@ -231,6 +239,7 @@ export class CacheEngine {
       cells: req.cells,
       tokens: req.cells.length === 1 ? req.cells[0].token : req.cells.map((c) => c.token),
       invalidated: false,
+      waiters: 0,
     };
     if (
       this.l2 !== undefined &&
@@ -257,10 +266,12 @@ export class CacheEngine {
           if (text !== L2_FAILED && text !== null) {
             const hit = this.fromL2(req, text);
             if (hit !== undefined && !(hit instanceof Promise) && hit.fresh) {
-              const outcome: Outcome = { value: hit.value, source: 'l2' };
-              flight.outcome = outcome;
+              // No read can join once the flight has landed, so the outcome is only needed
+              // for the ones that already did.
               this.land(req, flight);
-              resolve(this.count(req.counters, outcome));
+              if (flight.waiters > 0) flight.outcome = { value: hit.value, source: 'l2' };
+              req.counters.l2Hits++;
+              resolve(hit.value);
               return;
             }
           }
@@ -443,7 +454,7 @@ export class CacheEngine {
     const started = performance.now();
     let value: unknown;
     try {
-      value = await req.load!();
+      value = await (req.args === undefined ? req.load!() : req.load!.apply(req.self, req.args));
     } catch (error) {
       counters.loadErrors++;
       counters.loadMs += performance.now() - started;

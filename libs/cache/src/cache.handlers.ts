@@ -180,7 +180,9 @@ function cachedHandler(
       index: slotIndex,
       indexKey,
       cells,
-      load: () => original.apply(self, args),
+      load: original,
+      self,
+      args,
       policy,
       isAsync: true,
     });

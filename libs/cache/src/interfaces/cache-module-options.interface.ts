@@ -35,7 +35,7 @@ export interface L2ResilienceOptions {
   versionCheckInterval?: Duration;
 }
 
-/** Redis by URL (node-redis 5). */
+/** Redis by URL (node-redis 6). */
 export interface RedisL2Options extends L2ResilienceOptions {
   /** `redis://[user:password@]host:port[/db]` or `rediss://...` */
   url: string;
@@ -43,7 +43,7 @@ export interface RedisL2Options extends L2ResilienceOptions {
   connectTimeout?: Duration;
 }
 
-/** Redis Cluster (node-redis 5 `createCluster`). */
+/** Redis Cluster (node-redis 6 `createCluster`). */
 export interface RedisClusterL2Options extends L2ResilienceOptions {
   cluster: { rootNodes: Array<{ url: string }> };
   /** Default `'2s'`. */
