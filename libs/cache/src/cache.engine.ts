@@ -224,15 +224,37 @@ export class CacheEngine {
 
   /**
    * An async read past the L1 fast path: L1 again (entries needing a version check), then L2,
-   * then the loader; concurrent reads of one key share one resolution (stampede protection).
+   * then the loader. Concurrent reads of one key share one resolution once a load is needed
+   * (stampede protection); plain L2 hits don't register, since a flight costs more than the GET
+   * it would save (bench/cache).
    */
   read(req: ReadRequest): Promise<unknown> {
     const existing = this.inflight.get(req.fullKey);
-    if (existing !== undefined && !req.fresh && isCurrent(existing)) {
-      req.counters.coalesced++;
-      existing.waiters++;
-      return existing.promise.then(() => this.count(req.counters, existing.outcome!));
+    if (existing !== undefined && !req.fresh && isCurrent(existing))
+      return this.join(req, existing);
+    if (
+      existing === undefined &&
+      this.l2 !== undefined &&
+      !req.fresh &&
+      req.index?.get(req.indexKey) === undefined &&
+      this.versions.stale(req.cells, coarseNow()).length === 0
+    ) {
+      return this.readThroughL2(req);
     }
+    return this.fly(req, undefined);
+  }
+
+  private join(req: ReadRequest, flight: Flight): Promise<unknown> {
+    req.counters.coalesced++;
+    flight.waiters++;
+    return flight.promise.then(() => this.count(req.counters, flight.outcome!));
+  }
+
+  /** Starts the shared resolution of a key; `prefetched` is a GET already done for it. */
+  private fly(
+    req: ReadRequest,
+    prefetched: string | null | L2Failed | undefined,
+  ): Promise<unknown> {
     const flight: Flight = {
       promise: undefined as never,
       outcome: undefined,
@@ -241,43 +263,36 @@ export class CacheEngine {
       invalidated: false,
       waiters: 0,
     };
-    if (
-      this.l2 !== undefined &&
-      !req.fresh &&
-      req.index?.get(req.indexKey) === undefined &&
-      this.versions.stale(req.cells, coarseNow()).length === 0
-    ) {
-      flight.promise = this.readThroughL2(req, flight);
-    } else flight.promise = this.resolve(req, flight, undefined);
+    flight.promise = this.resolve(req, flight, prefetched);
     this.inflight.set(req.fullKey, flight);
     return flight.promise;
   }
 
   /**
-   * The common L2 read (nothing in L1, version tokens trusted), written with a callback rather
-   * than async/await: one GET, and a hit settles the caller's Promise straight from the reply,
-   * which saves two Promises and two microtask hops per read. Anything else (a miss, a stale
-   * or unverifiable entry, an L2 failure) continues on the general path with the GET's result.
+   * The common L2 read (nothing in L1 or in flight, version tokens trusted), written with a
+   * callback rather than async/await: one GET, and a hit settles the caller's Promise straight
+   * from the reply. Anything else (a miss, a stale or unverifiable entry, an L2 failure) joins
+   * or starts a flight, handing it the GET's result.
    */
-  private readThroughL2(req: ReadRequest, flight: Flight): Promise<unknown> {
+  private readThroughL2(req: ReadRequest): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.l2!.getThen(req.fullKey, req.counters, (text) => {
         try {
           if (text !== L2_FAILED && text !== null) {
             const hit = this.fromL2(req, text);
             if (hit !== undefined && !(hit instanceof Promise) && hit.fresh) {
-              // No read can join once the flight has landed, so the outcome is only needed
-              // for the ones that already did.
-              this.land(req, flight);
-              if (flight.waiters > 0) flight.outcome = { value: hit.value, source: 'l2' };
               req.counters.l2Hits++;
               resolve(hit.value);
               return;
             }
           }
-          this.resolve(req, flight, text).then(resolve, reject);
+          const existing = this.inflight.get(req.fullKey);
+          const next =
+            existing !== undefined && isCurrent(existing)
+              ? this.join(req, existing)
+              : this.fly(req, text);
+          next.then(resolve, reject);
         } catch (error) {
-          this.land(req, flight);
           reject(error);
         }
       });
