@@ -374,6 +374,35 @@ describe('PerfCacheModule L1 bounds, grace and scopes', () => {
     await app.close();
   });
 
+  it('evicts beyond maxBytes, counting the serialized size of each entry', async () => {
+    // Each cached { id } serializes to about 10 bytes: 35 bytes hold three of them.
+    const { app, svc, cache } = await boot({ l1: { maxEntries: 1_000, maxBytes: 35 } });
+    for (let i = 0; i < 6; i++) await svc.inner(`k${i}`);
+    const stats = cache.stats().namespaces.inner;
+    expect(stats.evictions).toBeGreaterThanOrEqual(3);
+    expect((await cache.ping()).l1.entries).toBeLessThanOrEqual(3);
+    await svc.inner('k5'); // the newest is still there
+    expect(svc.loads).toBe(6);
+    await app.close();
+  });
+
+  it('keeps nothing in L1 longer than l1.maxTtl', async () => {
+    const { app, svc } = await boot({ l1: { maxEntries: 100, maxTtl: '1s' } });
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'performance'] });
+    try {
+      await svc.list(1); // TTL 1 minute, but L1 may keep it 1 s only
+      jest.advanceTimersByTime(500);
+      await svc.list(1);
+      expect(svc.loads).toBe(1);
+      jest.advanceTimersByTime(1_000);
+      await svc.list(1);
+      expect(svc.loads).toBe(2);
+    } finally {
+      jest.useRealTimers();
+      await app.close();
+    }
+  });
+
   it('serves a stale value during grace while one refresh runs', async () => {
     const { app, svc, cache } = await boot({ grace: '1m' });
     jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'performance'] });
