@@ -8,12 +8,12 @@ import { Test } from '@nestjs/testing';
 import { createClient, createCluster } from '@redis/client';
 import {
   Cached,
-  glob,
   InvalidateCache,
   PerfCacheModule,
   PerfCacheService,
   type RedisClusterL2Options,
 } from '@nest-perf/cache';
+import { UsersService } from './support/cache-fixtures';
 import { uniqueVersion } from './support/redis';
 
 // Redis Cluster as L2, against a real cluster of three masters (no replicas) that this file
@@ -52,22 +52,6 @@ class ItemsService {
   async update(id: string, value: string, tag?: string): Promise<void> {
     void tag;
     this.db.set(id, value);
-  }
-}
-
-@Injectable()
-class UsersService {
-  loads = 0;
-
-  @Cached({ namespace: 'users', key: (id: string, section: string) => ['user', id, section] })
-  async section(id: string, section: string): Promise<string> {
-    this.loads++;
-    return `${id}/${section}`;
-  }
-
-  @InvalidateCache({ namespace: 'users', pattern: (id: string) => glob`user:${id}:*` })
-  async touch(id: string): Promise<void> {
-    void id;
   }
 }
 

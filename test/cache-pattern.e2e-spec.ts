@@ -1,25 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { Cached, glob, InvalidateCache, PerfCacheModule, PerfCacheService } from '@nest-perf/cache';
+import { PerfCacheModule, PerfCacheService } from '@nest-perf/cache';
+import { UsersService } from './support/cache-fixtures';
 import { bootApp, scanKeys, TEST_REDIS_URL, useRedisScope, waitFor } from './support/redis';
 
 // Pattern invalidation: SCAN + UNLINK in Redis, the same matching in L1, and user-supplied
 // parts of the pattern that cannot widen it.
-
-@Injectable()
-class UsersService {
-  loads = 0;
-
-  @Cached({ namespace: 'users', key: (id: string, section: string) => ['user', id, section] })
-  async section(id: string, section: string): Promise<string> {
-    this.loads++;
-    return `${id}/${section}`;
-  }
-
-  @InvalidateCache({ namespace: 'users', pattern: (id: string) => glob`user:${id}:*` })
-  async touch(id: string): Promise<void> {
-    void id;
-  }
-}
 
 /** '42' is the victim: each of the others, written into a pattern unescaped, would match it. */
 const SPECIAL_IDS = ['4*', '4?', '4[0-9]', '4\\'];

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './support/ports';
 
 // These start the built app (dist/, brought up to date by global setup) exactly as `npm start`.
 const MAIN = join(__dirname, '..', 'apps', 'sample', 'dist', 'main.js');
@@ -12,17 +13,6 @@ function runMain(env: Record<string, string>) {
     env: { ...process.env, REDIS_URL: '', ...env },
     encoding: 'utf8',
     timeout: 30_000,
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
   });
 }
 

@@ -1,8 +1,9 @@
-import type { ValueProvider } from '@nestjs/common';
+import { Injectable, type ValueProvider } from '@nestjs/common';
+import { Cached, glob, InvalidateCache } from '@nest-perf/cache';
 import { waitFor } from './redis';
 
-// What the cache suites' fixture services share. The services themselves (what they cache, and
-// how) are each suite's scenario and stay in its file.
+// What the cache suites' fixture services share. Services specific to one scenario stay in its
+// file; UsersService serves the pattern-invalidation scenario on one Redis and on a cluster.
 
 /** The injection token of the fake database the fixture services load from. */
 export const DB = Symbol('DB');
@@ -22,4 +23,21 @@ export function provideDb(db: Db): ValueProvider<Db> {
 export async function nextMillisecond(): Promise<void> {
   const checkedAt = Date.now();
   await waitFor(() => Date.now() > checkedAt, 'the clock to tick', { intervalMs: 1 });
+}
+
+/** Sections of a user cached under `users:<version>:user:<id>:<section>`; `touch` drops a user's. */
+@Injectable()
+export class UsersService {
+  loads = 0;
+
+  @Cached({ namespace: 'users', key: (id: string, section: string) => ['user', id, section] })
+  async section(id: string, section: string): Promise<string> {
+    this.loads++;
+    return `${id}/${section}`;
+  }
+
+  @InvalidateCache({ namespace: 'users', pattern: (id: string) => glob`user:${id}:*` })
+  async touch(id: string): Promise<void> {
+    void id;
+  }
 }
