@@ -57,7 +57,7 @@ function itemsApp(db: Db, options: PerfCacheModuleOptions): Promise<INestApplica
 describe('invalidation with Redis as L2', () => {
   const scope = useRedisScope();
 
-  async function start(db: Db, l2: Partial<{ versionCheckInterval: number }> = {}) {
+  async function start(db: Db, l2: Partial<{ versionCheckInterval: number; bus: boolean }> = {}) {
     const app = await itemsApp(db, { version: scope.version, l2: { url: TEST_REDIS_URL, ...l2 } });
     scope.track(app);
     return { items: app.get(ItemsService), cache: app.get(PerfCacheService) };
@@ -114,6 +114,67 @@ describe('invalidation with Redis as L2', () => {
     await expect(b.items.get('1')).resolves.toBe('new');
     expect(b.items.loads).toBe(1);
     expect(b.cache.stats().namespaces.items.misses).toBe(1);
+  });
+
+  describe('the invalidation bus (other instances drop their L1 copies at once)', () => {
+    // B trusts versions for an hour and keeps entries a minute: within the bounded polls below,
+    // only a message from A can make B reload.
+    async function busPair(db: Db) {
+      const a = await start(db);
+      const b = await start(db, { versionCheckInterval: 3_600_000 });
+      await expect(a.items.get('1')).resolves.toBe('old');
+      await waitFor(
+        async () => (await scope.redis.exists(`items:${scope.version}:item:1`)) === 1,
+        'the entry in Redis',
+      );
+      await expect(b.items.get('1')).resolves.toBe('old');
+      await expect(b.items.get('1')).resolves.toBe('old');
+      expect(b.items.loads).toBe(0); // served from L2, then from its own L1
+      return { a, b };
+    }
+
+    it('an exact-key invalidation in A reaches B', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { a, b } = await busPair(db);
+      await a.items.put('1', 'new');
+      await waitFor(async () => (await b.items.get('1')) === 'new', 'B to read the new value');
+      expect(b.items.loads).toBe(1);
+    });
+
+    it('a tag invalidation in A reaches B without waiting for its version check', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { a, b } = await busPair(db);
+      await a.items.update('1', 'new');
+      await waitFor(async () => (await b.items.get('1')) === 'new', 'B to read the new value');
+    });
+
+    it('a pattern invalidation in A reaches B', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const { a, b } = await busPair(db);
+      db.set('1', 'new');
+      await a.cache.invalidate({ namespace: 'items', pattern: 'item:*' });
+      await waitFor(async () => (await b.items.get('1')) === 'new', 'B to read the new value');
+    });
+
+    it('can be turned off (l2.bus: false): B keeps its L1 copy', async () => {
+      const db: Db = new Map([['1', 'old']]);
+      const app = await itemsApp(db, {
+        version: scope.version,
+        l2: { url: TEST_REDIS_URL, bus: false, versionCheckInterval: 3_600_000 },
+      });
+      scope.track(app);
+      const b = { items: app.get(ItemsService) };
+      const a = await start(db);
+      await a.items.get('1');
+      await waitFor(
+        async () => (await scope.redis.exists(`items:${scope.version}:item:1`)) === 1,
+        'the entry in Redis',
+      );
+      await b.items.get('1');
+      await a.items.put('1', 'new');
+      // Documented behaviour without the bus: B's L1 entry lives until it expires.
+      await expect(b.items.get('1')).resolves.toBe('old');
+    });
   });
 
   it('an exact-key invalidation removes the Redis key', async () => {

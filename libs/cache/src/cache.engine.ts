@@ -11,6 +11,8 @@ import { decodeEnvelope, encodeEnvelope, type Envelope } from './utils/envelope'
 import { finalizeKey } from './utils/key-encoding';
 import { deserialize, serialize } from './utils/serializer';
 import { Versions, type VersionCell } from './versions';
+import { InvalidationBus } from './invalidation-bus';
+import { globToRegExp } from './utils/glob-match';
 
 /** How a value may be stored: what `@Cached` options and `PerfCacheService` calls resolve to. */
 export interface StorePolicy {
@@ -119,6 +121,7 @@ export class CacheEngine {
   private readonly warned = new Set<string>();
   private readonly nsCells = new Map<string, readonly VersionCell[]>();
   private readonly checkMs: number;
+  private readonly bus: InvalidationBus | undefined;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -142,6 +145,22 @@ export class CacheEngine {
       : undefined;
     this.versions = new Versions(this.l2, t.versionCheckMs);
     this.checkMs = t.versionCheckMs;
+    // Only where other instances keep an L1 worth telling, and the store has pub/sub.
+    if (this.l2 !== undefined && this.l1 !== undefined && t.bus && l2Store?.subscribe) {
+      this.bus = new InvalidationBus(
+        this.l2,
+        `nest-perf:${options.version}:invalidations`,
+        {
+          keys: (namespace, keyParts) => void this.dropKeys(namespace, keyParts),
+          pattern: (namespace, pattern) => {
+            const matcher = globToRegExp(pattern);
+            this.dropMatching(namespace, (keyPart) => matcher.test(keyPart));
+          },
+          versions: (keys) => this.versions.expire(keys),
+        },
+        logger,
+      );
+    }
   }
 
   // ---- keys ---------------------------------------------------------------------------------
@@ -556,31 +575,43 @@ export class CacheEngine {
 
   // ---- invalidation -------------------------------------------------------------------------
 
-  /** Deletes exact keys (key parts) of a namespace, in L1 and L2. */
+  /** Deletes exact keys (key parts) of a namespace, in L1 and L2, and tells the other instances. */
   async deleteKeys(namespace: string, keyParts: readonly string[]): Promise<void> {
     const counters = this.stats.for(namespace);
-    const home = this.l1?.home(namespace, counters);
-    const prefix = this.prefix(namespace);
-    const fullKeys = keyParts.map((k) => this.fullKey(prefix, k));
-    keyParts.forEach((keyPart, i) => {
-      if (home !== undefined) this.l1!.deleteKey(home, keyPart);
-      this.abandonLoads(fullKeys[i]);
-      counters.deletes++;
-    });
+    const fullKeys = this.dropKeys(namespace, keyParts);
+    counters.deletes += keyParts.length;
     if (this.l2 !== undefined && fullKeys.length > 0) {
-      await Promise.all(
-        fullKeys.map((key) => this.l2!.runDurable(`del:${key}`, (s) => s.del([key]), counters)),
-      );
+      await Promise.all([
+        ...fullKeys.map((key) => this.l2!.runDurable(`del:${key}`, (s) => s.del([key]), counters)),
+        this.bus?.publish({ k: keyParts.map((k) => [namespace, k]) }),
+      ]);
     }
+  }
+
+  /** The local part of deleting keys (L1 and loads in progress); returns their full keys. */
+  private dropKeys(namespace: string, keyParts: readonly string[]): string[] {
+    const home = this.l1?.home(namespace, this.stats.for(namespace));
+    const prefix = this.prefix(namespace);
+    return keyParts.map((keyPart) => {
+      if (home !== undefined) this.l1!.deleteKey(home, keyPart);
+      const fullKey = this.fullKey(prefix, keyPart);
+      this.abandonLoads(fullKey);
+      return fullKey;
+    });
   }
 
   /** Invalidates every entry of the namespace: O(1), a new generation token. */
   invalidateNamespace(namespace: string): Promise<void> {
-    return this.versions.bump([this.namespaceCells(namespace)[0].key]);
+    return this.bumpVersions([this.namespaceCells(namespace)[0].key]);
   }
 
   invalidateTags(tags: readonly string[]): Promise<void> {
-    return this.versions.bump(tags.map((t) => this.tagVersionKey(t)));
+    return this.bumpVersions(tags.map((t) => this.tagVersionKey(t)));
+  }
+
+  private async bumpVersions(keys: string[]): Promise<void> {
+    await this.versions.bump(keys);
+    await this.bus?.publish({ v: keys });
   }
 
   /**
@@ -595,11 +626,7 @@ export class CacheEngine {
     escapedPrefix: string,
     matches: (rest: string) => boolean,
   ): Promise<void> {
-    const prefix = this.prefix(namespace);
-    const inL1 = this.l1?.deleteWhere(this.l1.home(namespace, counters), matches) ?? 0;
-    for (const key of [...this.inflight.keys(), ...this.refreshing.keys()]) {
-      if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.abandonLoads(key);
-    }
+    const inL1 = this.dropMatching(namespace, matches);
     if (this.l2 === undefined) {
       counters.deletes += inL1;
       return;
@@ -620,7 +647,21 @@ export class CacheEngine {
     if (deleted === L2_FAILED) {
       counters.deletes += inL1;
       await this.invalidateNamespace(namespace);
-    } else counters.deletes += Math.max(deleted, inL1);
+    } else {
+      counters.deletes += Math.max(deleted, inL1);
+      await this.bus?.publish({ p: [namespace, pattern] });
+    }
+  }
+
+  /** The local part of a pattern invalidation (L1 and loads in progress); returns L1's count. */
+  private dropMatching(namespace: string, matches: (keyPart: string) => boolean): number {
+    const prefix = this.prefix(namespace);
+    const inL1 =
+      this.l1?.deleteWhere(this.l1.home(namespace, this.stats.for(namespace)), matches) ?? 0;
+    for (const key of [...this.inflight.keys(), ...this.refreshing.keys()]) {
+      if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.abandonLoads(key);
+    }
+    return inL1;
   }
 
   /** Loads of `fullKey` in progress must not store their result, and new reads must not join them. */
@@ -645,14 +686,16 @@ export class CacheEngine {
 
   async connect(): Promise<void> {
     if (this.l2 === undefined) return;
+    const timeoutMs = this.options.l2Timeouts.connectTimeoutMs;
     try {
-      await this.l2.store.connect(this.options.l2Timeouts.connectTimeoutMs);
+      await this.l2.store.connect(timeoutMs);
     } catch (error) {
       this.logger.warn(
         `L2 (${this.l2.store.description}) is not reachable at startup; starting with L1 only and ` +
           `retrying in the background: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
+    await this.bus?.start(timeoutMs);
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,7 @@ export interface ResolvedCacheOptions {
     cooldownMs: number;
     versionCheckMs: number;
     connectTimeoutMs: number;
+    bus: boolean;
   };
   defaultTtlMs: number;
   version: string;
@@ -106,6 +107,7 @@ export function resolveCacheOptions(
     cooldownMs: 10_000,
     versionCheckMs: 1_000,
     connectTimeoutMs: 2_000,
+    bus: true,
   };
   if (l2 !== undefined) {
     if (typeof l2 !== 'object' || l2 === null) {
@@ -141,6 +143,11 @@ export function resolveCacheOptions(
       timeouts.failureThreshold = integer(l2.failureThreshold, 'l2.failureThreshold', 5, 1);
       timeouts.cooldownMs = duration(l2.cooldown, 'l2.cooldown', 10_000, 1);
       timeouts.versionCheckMs = duration(l2.versionCheckInterval, 'l2.versionCheckInterval', 1_000);
+      if ('bus' in l2 && l2.bus !== undefined) {
+        if (typeof l2.bus !== 'boolean')
+          problems.push(`l2.bus must be a boolean (got ${describe(l2.bus)})`);
+        else timeouts.bus = l2.bus;
+      }
       if ('connectTimeout' in l2) {
         timeouts.connectTimeoutMs = duration(l2.connectTimeout, 'l2.connectTimeout', 2_000, 1);
       }

@@ -114,6 +114,14 @@ export class Versions {
     });
   }
 
+  /** Another instance changed these tokens: read them from L2 before trusting them again. */
+  expire(keys: readonly string[]): void {
+    for (const key of keys) {
+      const cell = this.cells.get(key);
+      if (cell !== undefined && this.l2 !== undefined) cell.checkedAt = -Infinity;
+    }
+  }
+
   /** Invalidates: new tokens now, locally, then in L2 (replayed after an outage if it fails). */
   async bump(keys: readonly string[]): Promise<void> {
     const now = Date.now();

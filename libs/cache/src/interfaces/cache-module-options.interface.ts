@@ -41,6 +41,11 @@ export interface RedisL2Options extends L2ResilienceOptions {
   url: string;
   /** Time allowed for the first connection at startup before the app starts without L2. Default `'2s'`. */
   connectTimeout?: Duration;
+  /**
+   * Invalidation bus: tell the other app instances sharing this Redis what was invalidated, so
+   * their L1 copies go at once (Redis pub/sub on a second connection). Default `true`.
+   */
+  bus?: boolean;
 }
 
 /** Redis Cluster (node-redis 6 `createCluster`). */

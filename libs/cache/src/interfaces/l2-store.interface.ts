@@ -38,5 +38,11 @@ export interface L2Store {
   deleteMatching(match: string): Promise<number>;
   /** Round-trip time of a PING (or a get for stores without one), in ms. */
   ping(): Promise<number>;
+  /**
+   * Publish/subscribe for the invalidation bus (Redis by URL); absent on stores without it.
+   * `subscribe` resolves once listening; messages arrive as strings.
+   */
+  publish?(channel: string, message: string): Promise<void>;
+  subscribe?(channel: string, onMessage: (message: string) => void): Promise<void>;
   close(): Promise<void>;
 }

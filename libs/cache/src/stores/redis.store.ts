@@ -19,11 +19,12 @@ export class RedisStore implements L2Store {
   readonly supportsPatterns = true;
   readonly description: string;
   private readonly client: Client | Cluster;
+  private subscriber: Client | undefined;
   private closed = false;
 
   constructor(
     target: { url: string } | { cluster: { rootNodes: Array<{ url: string }> } },
-    onError: (error: Error) => void,
+    private readonly onError: (error: Error) => void,
   ) {
     // Commands issued while disconnected fail at once (the engine then runs the method
     // uncached) instead of queueing behind a reconnect; reconnects back off up to 2 s.
@@ -117,6 +118,20 @@ export class RedisStore implements L2Store {
   }
 
   /** Round-trip of a PING; in a cluster, of every master (the slowest counts). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(channel, message);
+  }
+
+  /** Listens on a second connection (a subscribed connection can run no other commands). */
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<void> {
+    if (this.isCluster()) throw new Error('the invalidation bus is not available on Redis Cluster');
+    const subscriber = (this.client as Client).duplicate();
+    subscriber.on('error', this.onError);
+    this.subscriber = subscriber;
+    await subscriber.connect();
+    await subscriber.subscribe(channel, (message) => onMessage(String(message)));
+  }
+
   async ping(): Promise<number> {
     const started = performance.now();
     if (this.isCluster()) {
@@ -129,6 +144,14 @@ export class RedisStore implements L2Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.subscriber !== undefined) {
+      try {
+        if (this.subscriber.isOpen) await this.subscriber.close();
+        else this.subscriber.destroy();
+      } catch {
+        this.subscriber.destroy();
+      }
+    }
     try {
       if (this.client.isOpen) await this.client.close();
       else this.client.destroy();
