@@ -12,6 +12,7 @@ import { finalizeKey } from './utils/key-encoding';
 import { deserialize, serialize } from './utils/serializer';
 import { Versions, type VersionCell } from './versions';
 import { InvalidationBus } from './invalidation-bus';
+import { Invalidation } from './cache.invalidation';
 import { globToRegExp } from './utils/glob-match';
 
 /** How a value may be stored: what `@Cached` options and `PerfCacheService` calls resolve to. */
@@ -61,7 +62,7 @@ interface L2Hit {
  * and no tag or namespace token changed since it started. A load whose flight was invalidated
  * returns its value to the callers already waiting but does not store it.
  */
-interface Flight {
+export interface Flight {
   promise: Promise<unknown>;
   outcome: Outcome | undefined;
   cells: readonly VersionCell[];
@@ -73,7 +74,7 @@ interface Flight {
 }
 
 /** @internal Marks a load that must not store its result (invalidated while it ran). */
-interface LoadGuard {
+export interface LoadGuard {
   invalidated: boolean;
 }
 
@@ -116,12 +117,17 @@ export class CacheEngine {
   readonly l1: L1Store | undefined;
   readonly l2: ResilientL2 | undefined;
   readonly versions: Versions;
-  private readonly inflight = new Map<string, Flight>();
-  private readonly refreshing = new Map<string, LoadGuard>();
+  /** @internal Reads resolving per full key (see Flight). */
+  readonly inflight = new Map<string, Flight>();
+  /** @internal Background refreshes per full key. */
+  readonly refreshing = new Map<string, LoadGuard>();
   private readonly warned = new Set<string>();
   private readonly nsCells = new Map<string, readonly VersionCell[]>();
   private readonly checkMs: number;
-  private readonly bus: InvalidationBus | undefined;
+  /** @internal */
+  readonly bus: InvalidationBus | undefined;
+  /** Exact-key, namespace, tag and pattern invalidation. */
+  readonly invalidation: Invalidation;
 
   constructor(
     readonly options: ResolvedCacheOptions,
@@ -145,16 +151,17 @@ export class CacheEngine {
       : undefined;
     this.versions = new Versions(this.l2, t.versionCheckMs);
     this.checkMs = t.versionCheckMs;
+    this.invalidation = new Invalidation(this);
     // Only where other instances keep an L1 worth telling, and the store has pub/sub.
     if (this.l2 !== undefined && this.l1 !== undefined && t.bus && l2Store?.subscribe) {
       this.bus = new InvalidationBus(
         this.l2,
         `nest-perf:${options.version}:invalidations`,
         {
-          keys: (namespace, keyParts) => void this.dropKeys(namespace, keyParts),
+          keys: (namespace, keyParts) => void this.invalidation.dropKeys(namespace, keyParts),
           pattern: (namespace, pattern) => {
             const matcher = globToRegExp(pattern);
-            this.dropMatching(namespace, (keyPart) => matcher.test(keyPart));
+            this.invalidation.dropMatching(namespace, (keyPart) => matcher.test(keyPart));
           },
           versions: (keys) => this.versions.expire(keys),
         },
@@ -571,108 +578,6 @@ export class CacheEngine {
       const text = encodeEnvelope(expiresAt, tokens, cells, payload);
       void this.l2.run((s) => s.set(fullKey, text, ttlMs + graceMs), counters);
     }
-  }
-
-  // ---- invalidation -------------------------------------------------------------------------
-
-  /** Deletes exact keys (key parts) of a namespace, in L1 and L2, and tells the other instances. */
-  async deleteKeys(namespace: string, keyParts: readonly string[]): Promise<void> {
-    const counters = this.stats.for(namespace);
-    const fullKeys = this.dropKeys(namespace, keyParts);
-    counters.deletes += keyParts.length;
-    if (this.l2 !== undefined && fullKeys.length > 0) {
-      await Promise.all([
-        ...fullKeys.map((key) => this.l2!.runDurable(`del:${key}`, (s) => s.del([key]), counters)),
-        this.bus?.publish({ k: keyParts.map((k) => [namespace, k]) }),
-      ]);
-    }
-  }
-
-  /** The local part of deleting keys (L1 and loads in progress); returns their full keys. */
-  private dropKeys(namespace: string, keyParts: readonly string[]): string[] {
-    const home = this.l1?.home(namespace, this.stats.for(namespace));
-    const prefix = this.prefix(namespace);
-    return keyParts.map((keyPart) => {
-      if (home !== undefined) this.l1!.deleteKey(home, keyPart);
-      const fullKey = this.fullKey(prefix, keyPart);
-      this.abandonLoads(fullKey);
-      return fullKey;
-    });
-  }
-
-  /** Invalidates every entry of the namespace: O(1), a new generation token. */
-  invalidateNamespace(namespace: string): Promise<void> {
-    return this.bumpVersions([this.namespaceCells(namespace)[0].key]);
-  }
-
-  invalidateTags(tags: readonly string[]): Promise<void> {
-    return this.bumpVersions(tags.map((t) => this.tagVersionKey(t)));
-  }
-
-  private async bumpVersions(keys: string[]): Promise<void> {
-    await this.versions.bump(keys);
-    await this.bus?.publish({ v: keys });
-  }
-
-  /**
-   * Deletes the keys of `namespace` whose key part matches the glob: L1 by scanning its keys,
-   * Redis by SCAN MATCH + UNLINK. Where the store cannot scan, or the scan fails, the whole
-   * namespace is invalidated instead: more misses, never stale data.
-   */
-  async invalidatePattern(
-    namespace: string,
-    counters: NamespaceCounters,
-    pattern: string,
-    escapedPrefix: string,
-    matches: (rest: string) => boolean,
-  ): Promise<void> {
-    const inL1 = this.dropMatching(namespace, matches);
-    if (this.l2 === undefined) {
-      counters.deletes += inL1;
-      return;
-    }
-    if (!this.l2.store.supportsPatterns) {
-      this.warnOnce(
-        `pattern:${namespace}`,
-        `${this.l2.store.description} cannot delete by pattern; invalidating the whole namespace ${namespace} instead`,
-      );
-      await this.invalidateNamespace(namespace);
-      return;
-    }
-    const deleted = await this.l2.run(
-      (s) => s.deleteMatching(escapedPrefix + pattern),
-      counters,
-      30_000,
-    );
-    if (deleted === L2_FAILED) {
-      counters.deletes += inL1;
-      await this.invalidateNamespace(namespace);
-    } else {
-      counters.deletes += Math.max(deleted, inL1);
-      await this.bus?.publish({ p: [namespace, pattern] });
-    }
-  }
-
-  /** The local part of a pattern invalidation (L1 and loads in progress); returns L1's count. */
-  private dropMatching(namespace: string, matches: (keyPart: string) => boolean): number {
-    const prefix = this.prefix(namespace);
-    const inL1 =
-      this.l1?.deleteWhere(this.l1.home(namespace, this.stats.for(namespace)), matches) ?? 0;
-    for (const key of [...this.inflight.keys(), ...this.refreshing.keys()]) {
-      if (key.startsWith(prefix) && matches(key.slice(prefix.length))) this.abandonLoads(key);
-    }
-    return inL1;
-  }
-
-  /** Loads of `fullKey` in progress must not store their result, and new reads must not join them. */
-  private abandonLoads(fullKey: string): void {
-    const flight = this.inflight.get(fullKey);
-    if (flight !== undefined) {
-      flight.invalidated = true;
-      this.inflight.delete(fullKey);
-    }
-    const refresh = this.refreshing.get(fullKey);
-    if (refresh !== undefined) refresh.invalidated = true;
   }
 
   // ---- misc ---------------------------------------------------------------------------------

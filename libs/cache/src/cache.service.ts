@@ -196,19 +196,24 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
     const work: Array<Promise<void>> = [];
     const hasTarget =
       spec.key !== undefined || spec.tags !== undefined || spec.pattern !== undefined;
-    if (spec.tags !== undefined && spec.tags.length > 0) work.push(e.invalidateTags(spec.tags));
+    if (spec.tags !== undefined && spec.tags.length > 0)
+      work.push(e.invalidation.invalidateTags(spec.tags));
     if (spec.namespace !== undefined || spec.key !== undefined || spec.pattern !== undefined) {
       const { namespace, counters, prefix } = this.scope(spec.namespace);
-      if (!hasTarget) work.push(e.invalidateNamespace(namespace));
+      if (!hasTarget) work.push(e.invalidation.invalidateNamespace(namespace));
       if (spec.key !== undefined) {
         const keys = typeof spec.key === 'string' ? [spec.key] : spec.key;
-        work.push(e.deleteKeys(namespace, keys));
+        work.push(e.invalidation.deleteKeys(namespace, keys));
       }
       if (spec.pattern !== undefined) {
         const matcher = globToRegExp(spec.pattern);
         work.push(
-          e.invalidatePattern(namespace, counters, spec.pattern, escapeGlob(prefix), (rest) =>
-            matcher.test(rest),
+          e.invalidation.invalidatePattern(
+            namespace,
+            counters,
+            spec.pattern,
+            escapeGlob(prefix),
+            (rest) => matcher.test(rest),
           ),
         );
       }
