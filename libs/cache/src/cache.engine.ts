@@ -383,7 +383,7 @@ export class CacheEngine {
         prefetched !== undefined
           ? prefetched
           : staleCells.length === 0
-            ? await this.l2.get(key, req.counters)
+            ? await this.l2.run((s) => s.get(key), req.counters)
             : await this.l2.run(
                 (s) => s.mget([key, ...staleCells.map((c) => c.key)]),
                 req.counters,

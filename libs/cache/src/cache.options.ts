@@ -1,4 +1,4 @@
-import { isDuration, parseDuration, TTL } from '@nest-perf/core';
+import { describeValue as describe, isDuration, parseDuration, TTL } from '@nest-perf/core';
 import type { Duration } from '@nest-perf/core';
 import { PerfCacheOptionsError } from './cache.errors';
 import type {
@@ -206,14 +206,4 @@ function hasMethods(value: unknown, names: string[]): boolean {
     value !== null &&
     names.every((n) => typeof (value as Record<string, unknown>)[n] === 'function')
   );
-}
-
-/** @internal */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (value === null) return 'null';
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return String(value);
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
 }

@@ -14,7 +14,7 @@ import { resolveCacheOptions } from './cache.options';
 import type { CacheStats } from './cache.stats';
 import type { PerfCacheModuleOptions } from './interfaces/cache-module-options.interface';
 import type { L2Store } from './interfaces/l2-store.interface';
-import { CacheManagerStore, KeyvStore } from './stores/keyv.store';
+import { cacheManagerStore, keyvStore } from './stores/keyv.store';
 import { RedisStore } from './stores/redis.store';
 import type { CircuitState } from './stores/resilient-l2';
 import { L2_FAILED } from './stores/resilient-l2';
@@ -277,8 +277,8 @@ export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
 
   private createL2(l2: PerfCacheModuleOptions['l2']): L2Store | undefined {
     if (l2 === undefined) return undefined;
-    if ('keyv' in l2) return new KeyvStore(l2.keyv);
-    if ('cacheManager' in l2) return new CacheManagerStore(l2.cacheManager);
+    if ('keyv' in l2) return keyvStore(l2.keyv);
+    if ('cacheManager' in l2) return cacheManagerStore(l2.cacheManager);
     return new RedisStore('url' in l2 ? { url: l2.url } : { cluster: l2.cluster }, (error) => {
       // Connection errors repeat on every reconnect attempt; one line per 10 s is enough.
       const now = performance.now();

@@ -61,21 +61,10 @@ export class NamespaceCounters {
   }
 }
 
-const COUNTER_FIELDS = [
-  'misses',
-  'l1Hits',
-  'l2Hits',
-  'sets',
-  'deletes',
-  'evictions',
-  'errors',
-  'loads',
-  'loadErrors',
-  'loadMs',
-  'staleServed',
-  'coalesced',
-  'unstorable',
-] as const;
+/** The counter names, taken from the class so the two cannot drift apart. */
+const COUNTER_FIELDS = Object.keys(new NamespaceCounters()) as Array<
+  keyof Omit<NamespaceCounters, 'reset'>
+>;
 
 /**
  * Counters per namespace. Errors that belong to no namespace (e.g. a failed tag invalidation)

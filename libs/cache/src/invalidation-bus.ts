@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { L2_FAILED, type ResilientL2 } from './stores/resilient-l2';
+import type { ResilientL2 } from './stores/resilient-l2';
 
 /** @internal What one instance tells the others after an invalidation. */
 export interface BusMessage {
@@ -70,8 +70,7 @@ export class InvalidationBus {
   async publish(message: BusMessage): Promise<void> {
     if (!this.active || this.l2.store.publish === undefined) return;
     const text = JSON.stringify({ ...message, o: this.origin });
-    const result = await this.l2.run((s) => s.publish!(this.channel, text));
-    if (result === L2_FAILED) return;
+    await this.l2.run((s) => s.publish!(this.channel, text));
   }
 
   private receive(text: string): void {

@@ -63,10 +63,6 @@ export class Versions {
     return cell;
   }
 
-  cellsOf(keys: readonly string[]): VersionCell[] {
-    return keys.map((k) => this.cell(k));
-  }
-
   /** Cells whose token must be read from L2 before it can be trusted (empty in memory mode). */
   stale(cells: readonly VersionCell[], now: number): VersionCell[] {
     if (this.l2 === undefined) return NO_CELLS;

@@ -26,7 +26,7 @@ export class InvalidDurationError extends Error {
     readonly option?: string,
   ) {
     super(
-      `${option ? `${option}: ` : ''}invalid duration ${describe(input)}; ` +
+      `${option ? `${option}: ` : ''}invalid duration ${describeValue(input)}; ` +
         `use milliseconds (a number >= 0) or a string such as '500ms', '30s', '5m', '1h', '7d'`,
     );
   }
@@ -58,10 +58,16 @@ export function isDuration(value: unknown): value is Duration {
   return typeof value === 'string' && DURATION_PATTERN.test(value.trim());
 }
 
-function describe(input: unknown): string {
+/**
+ * A short description of a rejected option value for error messages: strings quoted,
+ * primitives as written, otherwise the kind (`null`, `an array`, `object`, `function`).
+ * @example describeValue('soon') // "'soon'"
+ */
+export function describeValue(input: unknown): string {
   if (typeof input === 'string') return `'${input}'`;
   if (typeof input === 'number' || typeof input === 'bigint' || typeof input === 'boolean') {
     return String(input);
   }
-  return input === null ? 'null' : typeof input;
+  if (input === null) return 'null';
+  return Array.isArray(input) ? 'an array' : typeof input;
 }

@@ -1,7 +1,7 @@
 import { isDuration } from '@nest-perf/core';
 import type { Duration } from '@nest-perf/core';
 import { CacheDecoratorError } from '../cache.errors';
-import { describe } from '../cache.options';
+import { describeValue as describe } from '@nest-perf/core';
 import { recordCacheMethod } from './method-record';
 
 /**

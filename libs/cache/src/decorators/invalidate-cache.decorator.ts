@@ -1,5 +1,5 @@
 import { CacheDecoratorError } from '../cache.errors';
-import { describe } from '../cache.options';
+import { describeValue as describe } from '@nest-perf/core';
 import { checkNamespace } from './cached.decorator';
 import { recordCacheMethod } from './method-record';
 

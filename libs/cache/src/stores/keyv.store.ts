@@ -1,95 +1,80 @@
 import type { CacheManagerLike, KeyvLike, L2Store } from '../interfaces/l2-store.interface';
 
+/** The five calls a key-value store must offer to serve as L2. */
+interface KeyValueCalls {
+  get(key: string): Promise<unknown>;
+  getMany?(keys: string[]): Promise<unknown[]>;
+  set(key: string, value: string, ttlMs: number | undefined): Promise<unknown>;
+  delete(keys: string[]): Promise<unknown>;
+}
+
 /**
- * L2 on any Keyv instance. Keyv has no key scan, so pattern invalidation falls back to
- * invalidating the whole namespace (see the engine).
+ * L2 on a key-value store that has no key scan and no pub/sub (Keyv, cache-manager): pattern
+ * invalidation falls back to invalidating the whole namespace (see the engine), and there is no
+ * invalidation bus. The store belongs to the application, which closes it.
  * @internal
  */
-export class KeyvStore implements L2Store {
+export class KeyValueStore implements L2Store {
   readonly supportsPatterns = false;
-  readonly description = 'keyv';
 
-  constructor(private readonly keyv: KeyvLike) {}
+  constructor(
+    readonly description: string,
+    private readonly calls: KeyValueCalls,
+  ) {}
 
   async connect(): Promise<void> {}
 
   async get(key: string): Promise<string | null> {
-    return asString(await this.keyv.get(key));
+    return asString(await this.calls.get(key));
   }
 
   async mget(keys: string[]): Promise<Array<string | null>> {
-    if (this.keyv.getMany) return (await this.keyv.getMany(keys)).map(asString);
+    if (this.calls.getMany) return (await this.calls.getMany(keys)).map(asString);
     return Promise.all(keys.map((k) => this.get(k)));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.keyv.set(key, value, ttlMs > 0 ? ttlMs : undefined);
+    await this.calls.set(key, value, ttlMs > 0 ? ttlMs : undefined);
   }
 
   async del(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.keyv.delete(keys);
+    if (keys.length > 0) await this.calls.delete(keys);
   }
 
   async deleteMatching(): Promise<number> {
-    throw new Error('Keyv stores cannot delete by pattern');
+    throw new Error(`${this.description} stores cannot delete by pattern`);
   }
 
   async ping(): Promise<number> {
     const started = performance.now();
-    await this.keyv.get('nest-perf:ping');
+    await this.calls.get('nest-perf:ping');
     return performance.now() - started;
   }
 
-  async close(): Promise<void> {
-    // The Keyv instance belongs to the application, which closes it.
-  }
+  async close(): Promise<void> {}
+}
+
+/** L2 on any Keyv instance. @internal */
+export function keyvStore(keyv: KeyvLike): KeyValueStore {
+  return new KeyValueStore('keyv', {
+    get: (key) => keyv.get(key),
+    getMany: keyv.getMany ? (keys) => keyv.getMany!(keys) : undefined,
+    set: (key, value, ttl) => keyv.set(key, value, ttl),
+    delete: (keys) => keyv.delete(keys),
+  });
 }
 
 /**
  * L2 on an existing cache-manager 7 `Cache` (what `@nestjs/cache-manager` injects), so an app
- * that already has `CacheModule` reuses its stores and connection.
- * @internal
+ * that already has `CacheModule` reuses its stores and connection. @internal
  */
-export class CacheManagerStore implements L2Store {
-  readonly supportsPatterns = false;
-  readonly description = 'cache-manager';
-
-  constructor(private readonly cache: CacheManagerLike) {}
-
-  async connect(): Promise<void> {}
-
-  async get(key: string): Promise<string | null> {
-    return asString(await this.cache.get<unknown>(key));
-  }
-
-  async mget(keys: string[]): Promise<Array<string | null>> {
-    if (this.cache.mget) return (await this.cache.mget<unknown>(keys)).map(asString);
-    return Promise.all(keys.map((k) => this.get(k)));
-  }
-
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.cache.set(key, value, ttlMs > 0 ? ttlMs : undefined);
-  }
-
-  async del(keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    if (this.cache.mdel) await this.cache.mdel(keys);
-    else await Promise.all(keys.map((k) => this.cache.del(k)));
-  }
-
-  async deleteMatching(): Promise<number> {
-    throw new Error('cache-manager stores cannot delete by pattern');
-  }
-
-  async ping(): Promise<number> {
-    const started = performance.now();
-    await this.cache.get('nest-perf:ping');
-    return performance.now() - started;
-  }
-
-  async close(): Promise<void> {
-    // The Cache belongs to CacheModule, which closes it.
-  }
+export function cacheManagerStore(cache: CacheManagerLike): KeyValueStore {
+  return new KeyValueStore('cache-manager', {
+    get: (key) => cache.get<unknown>(key),
+    getMany: cache.mget ? (keys) => cache.mget!<unknown>(keys) : undefined,
+    set: (key, value, ttl) => cache.set(key, value, ttl),
+    delete: (keys) => (cache.mdel ? cache.mdel(keys) : Promise.all(keys.map((k) => cache.del(k)))),
+  });
 }
 
 function asString(value: unknown): string | null {

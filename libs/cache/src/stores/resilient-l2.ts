@@ -124,13 +124,7 @@ export class ResilientL2 {
     );
   }
 
-  /** `run((s) => s.get(key))` without allocating the closure. */
-  get(key: string, counters: NamespaceCounters): Promise<string | null | L2Failed> {
-    this.pendingKey = key;
-    return this.run(this.getPending, counters);
-  }
-
-  /** A GET with a callback: the L2 read path. */
+  /** A GET with a callback and no closure per call: the L2 read path. */
   getThen(
     key: string,
     counters: NamespaceCounters,
