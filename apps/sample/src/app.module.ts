@@ -1,6 +1,8 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { PerfCacheModule, TTL } from '@nest-perf/cache';
+import { QueryProfilerModule } from '@nest-perf/profiler';
+import type { QueryProfilerOptions } from '@nest-perf/profiler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG } from './app.constants';
@@ -16,11 +18,16 @@ export class AppModule {
   /**
    * The whole sample app for a configuration. Pass an open `dataSource` to reuse one (main.ts
    * opens it first to migrate and seed); otherwise the module opens and migrates its own.
-   * `cacheVersion` replaces the cache key version ('v1').
+   * `cacheVersion` replaces the cache key version ('v1'); `profiler` is merged over the
+   * profiler settings below (tests use it for thresholds and modes).
    */
   static forRoot(
     config: AppConfig,
-    options: { dataSource?: DataSource; cacheVersion?: string } = {},
+    options: {
+      dataSource?: DataSource;
+      cacheVersion?: string;
+      profiler?: QueryProfilerOptions;
+    } = {},
   ): DynamicModule {
     return {
       module: AppModule,
@@ -38,6 +45,20 @@ export class AppModule {
           // Tests give each run its own key version so runs sharing a Redis never see each other.
           ...(options.cacheVersion ? { version: options.cacheVersion } : {}),
         }),
+        // Every statement timed and attributed to its route; N+1 and slow queries reported.
+        ...(config.profiler
+          ? [
+              QueryProfilerModule.forRoot({
+                slowQueryMs: 100,
+                nPlusOne: { threshold: 5 },
+                explainSlowQueries: config.database.type === 'postgres',
+                ...(config.workloadFile
+                  ? { workloadFile: { path: config.workloadFile, interval: '1m' } }
+                  : {}),
+                ...options.profiler,
+              }),
+            ]
+          : []),
         TasksModule,
         UsersModule,
         ResourcesModule,

@@ -2,3 +2,14 @@ export { parseDuration, isDuration, InvalidDurationError, describeValue } from '
 export type { Duration, DurationUnit } from './duration';
 export { TTL } from './ttl';
 export type { TtlTier } from './ttl';
+export {
+  currentRequestContext,
+  createRequestContext,
+  runWithRequestContext,
+  describeRoute,
+  UNMATCHED_ROUTE,
+  BACKGROUND_ROUTE,
+} from './request-context';
+export type { PerfRequestContext } from './request-context';
+export { parseWorkload, InvalidWorkloadError, WORKLOAD_VERSION } from './workload';
+export type { Workload, WorkloadDialect, WorkloadQuery } from './workload';

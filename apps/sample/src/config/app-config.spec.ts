@@ -12,7 +12,24 @@ describe('loadConfig', () => {
       redisUrl: undefined,
       port: 3000,
       host: '127.0.0.1',
+      profiler: true,
     });
+  });
+
+  it.each([
+    ['off', false],
+    ['OFF', false],
+    ['0', false],
+    ['on', true],
+    ['true', true],
+  ])('reads PROFILER=%s as %s', (raw, expected) => {
+    expect(loadConfig({ PROFILER: raw }).profiler).toBe(expected);
+  });
+
+  it('rejects a PROFILER value that is not a switch', () => {
+    expect(() => loadConfig({ PROFILER: 'maybe' })).toThrow(
+      /PROFILER: 'maybe' is not a switch \(expected on or off\)/,
+    );
   });
 
   it('treats empty values as unset', () => {

@@ -14,6 +14,10 @@ export interface AppConfig {
   redisUrl?: string;
   port: number;
   host: string;
+  /** Whether the query profiler is wired in (`PROFILER=off` leaves it out, for A/B benchmarks). */
+  profiler: boolean;
+  /** Where the profiler writes `workload.json` (every minute and at shutdown); unset = nowhere. */
+  workloadFile?: string;
 }
 
 export const DEFAULT_SQLITE_PATH = './data/sample.sqlite';
@@ -31,7 +35,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads and checks `DATABASE_URL`, `REDIS_URL`, `PORT` and `HOST`. Empty values count as unset.
+ * Reads and checks `DATABASE_URL`, `REDIS_URL`, `PORT`, `HOST`, `PROFILER` and `WORKLOAD_FILE`. Empty values count as unset.
  * Collects every problem before throwing so one run shows all of them.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -40,8 +44,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const redisUrl = parseRedisUrl(value(env.REDIS_URL), problems);
   const port = parsePort(value(env.PORT), problems);
   const host = value(env.HOST) ?? '127.0.0.1';
+  const profiler = parseSwitch('PROFILER', value(env.PROFILER), true, problems);
+  const workloadFile = value(env.WORKLOAD_FILE);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { database: database!, redisUrl, port, host };
+  return {
+    database: database!,
+    redisUrl,
+    port,
+    host,
+    profiler,
+    ...(workloadFile ? { workloadFile } : {}),
+  };
 }
 
 function value(raw: string | undefined): string | undefined {
@@ -132,6 +145,20 @@ function parsePort(raw: string | undefined, problems: string[]): number {
     problems.push(`PORT: '${raw}' is not a TCP port (expected an integer from 1 to 65535)`);
   }
   return port;
+}
+
+function parseSwitch(
+  name: string,
+  raw: string | undefined,
+  fallback: boolean,
+  problems: string[],
+): boolean {
+  if (raw === undefined) return fallback;
+  const normalized = raw.toLowerCase();
+  if (['on', 'true', '1'].includes(normalized)) return true;
+  if (['off', 'false', '0'].includes(normalized)) return false;
+  problems.push(`${name}: '${raw}' is not a switch (expected on or off)`);
+  return fallback;
 }
 
 function isPort(n: number): boolean {

@@ -1,0 +1,59 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * What nest-perf knows about the HTTP request the current code runs for. One object per request,
+ * created before guards and pipes run, reachable from any async continuation of that request
+ * through {@link currentRequestContext}.
+ */
+export interface PerfRequestContext {
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /**
+   * The route template (`/tasks/:id`), never the raw URL. Undefined until the router has matched
+   * the request; requests that match no route keep it undefined (see {@link UNMATCHED_ROUTE}).
+   */
+  route: string | undefined;
+  /** `performance.now()` when the request arrived. */
+  readonly startedAt: number;
+  /**
+   * Per-request values that modules keep for themselves (a profiler's query record, batch
+   * loaders), keyed by a symbol or object the owning module holds. Cleared with the request.
+   */
+  readonly slots: Map<unknown, unknown>;
+}
+
+/** The label used for requests that matched no route, so random paths share one label. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+/** The label for work that runs outside any HTTP request (startup, timers, queues). */
+export const BACKGROUND_ROUTE = 'background';
+
+// One storage per process, even when two copies of @nest-perf/core are installed (a library
+// resolving its own nested copy must still see the context the app's copy entered).
+const STORAGE_KEY = Symbol.for('@nest-perf/core.requestContext');
+type GlobalWithStorage = typeof globalThis & {
+  [STORAGE_KEY]?: AsyncLocalStorage<PerfRequestContext>;
+};
+const holder = globalThis as GlobalWithStorage;
+const storage: AsyncLocalStorage<PerfRequestContext> = (holder[STORAGE_KEY] ??=
+  new AsyncLocalStorage<PerfRequestContext>());
+
+/** The current request's context, or undefined outside any request. */
+export function currentRequestContext(): PerfRequestContext | undefined {
+  return storage.getStore();
+}
+
+/** A fresh context for a request that has just arrived. */
+export function createRequestContext(method: string, route?: string): PerfRequestContext {
+  return { method: method.toUpperCase(), route, startedAt: performance.now(), slots: new Map() };
+}
+
+/** Runs `fn` with `context` as the current request context for it and everything it starts. */
+export function runWithRequestContext<T>(context: PerfRequestContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** `"GET /tasks/:id"`, or `"GET (unmatched)"` before/without a route match. */
+export function describeRoute(context: PerfRequestContext): string {
+  return `${context.method} ${context.route ?? UNMATCHED_ROUTE}`;
+}

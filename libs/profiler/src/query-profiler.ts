@@ -1,0 +1,418 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import {
+  BACKGROUND_ROUTE,
+  currentRequestContext,
+  describeRoute,
+  WORKLOAD_VERSION,
+} from '@nest-perf/core';
+import type { PerfRequestContext, Workload, WorkloadDialect } from '@nest-perf/core';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { applicationCallSite } from './call-site';
+import type { Fingerprint, SqlDialect } from './fingerprint';
+import { nPlusOneHint } from './hints';
+import { dialectOf, instrumentDataSource } from './instrument';
+import type { InstrumentedSource, StatementHandler } from './instrument';
+import type { QueryProfilerOptions } from './interfaces/profiler-options.interface';
+import { NPlusOneRegistry } from './n-plus-one';
+import type { NPlusOneReport } from './n-plus-one';
+import { NPlusOneQueryError } from './profiler.errors';
+import { resolveProfilerOptions } from './profiler.options';
+import type { ResolvedProfilerOptions } from './profiler.options';
+import { QueryStatsRegistry, round } from './query-stats';
+import type { FingerprintRow, QueryStats } from './query-stats';
+import { RequestRecord, routeTemplateOf } from './request-record';
+import type { FingerprintRuns } from './request-record';
+import { sanitizeParams, SlowQueryBuffer } from './slow-queries';
+import type { SlowQuery } from './slow-queries';
+
+/** Totals since start or the last `reset()`. */
+export interface QueryProfilerSummary {
+  statements: number;
+  errors: number;
+  totalMs: number;
+  fingerprints: number;
+  slowQueries: number;
+  nPlusOne: number;
+  /** ISO time of start or of the last reset. */
+  since: string;
+}
+
+/**
+ * The profiler itself, without Nest: `QueryProfilerModule` creates one and attaches it to the
+ * app's DataSources. Use it directly in scripts and benchmarks.
+ *
+ * @example
+ * const profiler = new QueryProfiler({ slowQueryMs: 50 });
+ * profiler.attach(dataSource);
+ * await runJob();
+ * console.table(profiler.stats());
+ */
+export class QueryProfiler {
+  /** @internal */
+  readonly options: ResolvedProfilerOptions;
+  private readonly stats_: QueryStatsRegistry;
+  private readonly slow: SlowQueryBuffer;
+  private readonly reports: NPlusOneRegistry;
+  private readonly attached = new Map<
+    DataSource,
+    { source: InstrumentedSource; detach: () => void }
+  >();
+  private readonly explained = new Set<string>();
+  private readonly logger = new Logger('QueryProfiler');
+  private statements = 0;
+  private errors = 0;
+  private totalMs = 0;
+  private slowCount = 0;
+  private since = new Date();
+  private failures = 0;
+
+  constructor(options?: QueryProfilerOptions) {
+    this.options = resolveProfilerOptions(options);
+    this.stats_ = new QueryStatsRegistry(this.options.maxFingerprints);
+    this.slow = new SlowQueryBuffer(this.options.slowQueryBuffer);
+    this.reports = new NPlusOneRegistry(
+      this.options.nPlusOne.maxReports,
+      this.options.nPlusOne.intervalMs,
+    );
+  }
+
+  /**
+   * Times every statement of `dataSource` from now on. Throws for a DataSource type other than
+   * postgres, mysql/mariadb or sqlite; does nothing when already attached or `enabled: false`.
+   */
+  attach(dataSource: DataSource): void {
+    if (!this.options.enabled || this.attached.has(dataSource)) return;
+    const dialect = dialectOf(String(dataSource.options.type));
+    if (!dialect) {
+      throw new Error(
+        `QueryProfiler: DataSource type '${dataSource.options.type}' is not supported ` +
+          '(postgres, mysql/mariadb and sqlite/better-sqlite3 are)',
+      );
+    }
+    this.attached.set(dataSource, instrumentDataSource(dataSource, dialect, this.handle));
+  }
+
+  /** Stops timing `dataSource` (runners already created keep reporting until released). */
+  detach(dataSource: DataSource): void {
+    this.attached.get(dataSource)?.detach();
+    this.attached.delete(dataSource);
+  }
+
+  /** Detaches from every DataSource. */
+  close(): void {
+    for (const dataSource of [...this.attached.keys()]) this.detach(dataSource);
+  }
+
+  /** Per-fingerprint statistics, largest total time first; the `other` row last. */
+  stats(): QueryStats[] {
+    return this.stats_.stats();
+  }
+
+  /** The last slow statements, newest first (at most `limit`, default all kept). */
+  slowQueries(limit = this.options.slowQueryBuffer): SlowQuery[] {
+    return this.slow
+      .list()
+      .slice(0, Math.max(0, limit))
+      .map((q) => {
+        const explain = this.stats_.get(q.fingerprint)?.explain;
+        return explain === undefined ? q : { ...q, explain };
+      });
+  }
+
+  /** N+1 patterns seen, most recent first. */
+  nPlusOne(): NPlusOneReport[] {
+    return this.reports.list();
+  }
+
+  summary(): QueryProfilerSummary {
+    return {
+      statements: this.statements,
+      errors: this.errors,
+      totalMs: round(this.totalMs),
+      fingerprints: this.stats_.size,
+      slowQueries: this.slowCount,
+      nPlusOne: this.reports.size,
+      since: this.since.toISOString(),
+    };
+  }
+
+  /**
+   * The workload file (DESIGN.md format) for one dialect: default the dialect of the first
+   * attached DataSource. Transaction control statements are left out.
+   */
+  exportWorkload(dialect?: WorkloadDialect): Workload {
+    const wanted = dialect ?? this.attached.values().next().value?.source.dialect ?? 'postgres';
+    const queries = this.stats_
+      .all()
+      .filter((row) => row.dialect === wanted && row.kind !== 'transaction' && row.count > 0)
+      .sort((a, b) => b.totalMs - a.totalMs)
+      .map((row) => ({
+        fingerprint: row.id,
+        sql: row.sql,
+        calls: row.count,
+        totalMs: round(row.totalMs),
+        meanMs: round(row.totalMs / row.count),
+        ...(row.sampleParams ? { sampleParams: row.sampleParams } : {}),
+      }));
+    return { version: WORKLOAD_VERSION, dialect: wanted, queries };
+  }
+
+  /** Writes {@link exportWorkload} to `path` atomically (temp file + rename); returns the path. */
+  async writeWorkload(path: string, dialect?: WorkloadDialect): Promise<string> {
+    const target = resolve(path);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(this.exportWorkload(dialect), null, 2)}\n`);
+    await rename(temp, target);
+    return target;
+  }
+
+  /** Forgets all statistics, slow queries and N+1 reports. */
+  reset(): void {
+    this.stats_.reset();
+    this.slow.clear();
+    this.reports.clear();
+    this.explained.clear();
+    this.statements = this.errors = this.totalMs = this.slowCount = 0;
+    this.since = new Date();
+  }
+
+  /** @internal Starts this profiler's record of a request (called by the middleware). */
+  openRequest(context: PerfRequestContext, request: unknown): RequestRecord {
+    const record = new RequestRecord(context, request);
+    context.slots.set(this, record);
+    return record;
+  }
+
+  /** @internal This profiler's record of a request, if it has one. */
+  recordOf(context: PerfRequestContext): RequestRecord | undefined {
+    return context.slots.get(this) as RequestRecord | undefined;
+  }
+
+  /** @internal Ends a request: attributes its statements to its route, reports N+1. */
+  closeRequest(record: RequestRecord): void {
+    if (record.closed) return;
+    record.closed = true;
+    try {
+      const context = record.context;
+      context.route ??= routeTemplateOf(record.request);
+      const route = describeRoute(context);
+      for (const runs of record.runs.values()) {
+        runs.row.addRoute(route, runs.count);
+        if (runs.nPlusOne) this.reports.add(route, runs, () => this.hintFor(runs));
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // The per-statement path. An arrow function so that it can be handed to the instrumentation.
+  private readonly handle: StatementHandler = (
+    source,
+    runner,
+    original,
+    sql,
+    params,
+    structured,
+  ) => {
+    let fp: Fingerprint;
+    let row: FingerprintRow;
+    let record: RequestRecord | undefined;
+    let runs: FingerprintRuns | undefined;
+    try {
+      fp = source.fingerprints.get(sql);
+      row = this.stats_.rowFor(fp, source.dialect);
+      const context = currentRequestContext();
+      record = context && (context.slots.get(this) as RequestRecord | undefined);
+      if (record !== undefined) {
+        runs = record.runsOf(fp, row);
+        if (++runs.count === this.options.nPlusOne.threshold && fp.kind === 'select') {
+          const error = this.crossed(record, runs);
+          if (error) return Promise.reject(error);
+        }
+      }
+    } catch (error) {
+      this.fail(error);
+      return original.call(runner, sql, params, structured);
+    }
+    if (source.pooled && runner.databaseConnection === undefined) {
+      // Wait for a pooled connection first: pool waits are not statement time.
+      const run = () =>
+        this.timed(source, runner, original, sql, params, structured, fp, row, record, runs);
+      return runner.connect().then(run, (error: unknown) => {
+        this.finish(source, sql, params, fp, row, record, runs, 0, error);
+        throw error;
+      });
+    }
+    return this.timed(source, runner, original, sql, params, structured, fp, row, record, runs);
+  };
+
+  private timed(
+    source: InstrumentedSource,
+    runner: QueryRunner,
+    original: (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>,
+    sql: string,
+    params: unknown[] | undefined,
+    structured: boolean | undefined,
+    fp: Fingerprint,
+    row: FingerprintRow,
+    record: RequestRecord | undefined,
+    runs: FingerprintRuns | undefined,
+  ): Promise<unknown> {
+    const start = performance.now();
+    return original.call(runner, sql, params, structured).then(
+      (result) => {
+        this.finish(
+          source,
+          sql,
+          params,
+          fp,
+          row,
+          record,
+          runs,
+          performance.now() - start,
+          undefined,
+        );
+        return result;
+      },
+      (error: unknown) => {
+        this.finish(source, sql, params, fp, row, record, runs, performance.now() - start, error);
+        throw error;
+      },
+    );
+  }
+
+  private finish(
+    source: InstrumentedSource,
+    sql: string,
+    params: unknown[] | undefined,
+    fp: Fingerprint,
+    row: FingerprintRow,
+    record: RequestRecord | undefined,
+    runs: FingerprintRuns | undefined,
+    ms: number,
+    error: unknown,
+  ): void {
+    try {
+      this.statements++;
+      this.totalMs += ms;
+      row.count++;
+      row.totalMs += ms;
+      row.histogram.record(ms);
+      if (error !== undefined) {
+        this.errors++;
+        row.errors++;
+      }
+      if (this.options.captureParams && row.sampleParams === undefined) {
+        const values = params ?? [];
+        row.sampleParams = sanitizeParams(
+          fp.sources.map((s) => ('param' in s ? values[s.param] : s.literal)),
+        );
+      }
+      if (record !== undefined) {
+        record.queries++;
+        record.dbMs += ms;
+        runs!.totalMs += ms;
+      } else {
+        row.addRoute(BACKGROUND_ROUTE, 1);
+      }
+      if (ms >= this.options.slowQueryMs)
+        this.slowStatement(source, sql, params, fp, row, record, ms, error);
+    } catch (failure) {
+      this.fail(failure);
+    }
+  }
+
+  private slowStatement(
+    source: InstrumentedSource,
+    sql: string,
+    params: unknown[] | undefined,
+    fp: Fingerprint,
+    row: FingerprintRow,
+    record: RequestRecord | undefined,
+    ms: number,
+    error: unknown,
+  ): void {
+    this.slowCount++;
+    const context = record?.context;
+    if (context) context.route ??= routeTemplateOf(record.request);
+    this.slow.push({
+      fingerprint: row.id,
+      sql: row.sql,
+      durationMs: round(ms),
+      at: new Date().toISOString(),
+      route: context ? describeRoute(context) : BACKGROUND_ROUTE,
+      ...(this.options.captureParams && params ? { params: sanitizeParams(params) } : {}),
+      ...(error !== undefined
+        ? { error: error instanceof Error ? error.message : String(error) }
+        : {}),
+    });
+    if (
+      this.options.explainSlowQueries &&
+      source.dialect === 'postgres' &&
+      error === undefined &&
+      ['select', 'insert', 'update', 'delete'].includes(fp.kind) &&
+      !this.explained.has(row.id)
+    ) {
+      this.explained.add(row.id);
+      // Off the request path: after the current I/O callbacks, on a connection of its own.
+      setImmediate(() => void this.explain(source, sql, params, row));
+    }
+  }
+
+  private async explain(
+    source: InstrumentedSource,
+    sql: string,
+    params: unknown[] | undefined,
+    row: FingerprintRow,
+  ): Promise<void> {
+    let runner: QueryRunner | undefined;
+    try {
+      runner = source.createUnrecordedRunner();
+      const result = (await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as {
+        'QUERY PLAN': unknown;
+      }[];
+      row.explain = result[0]?.['QUERY PLAN'];
+    } catch (error) {
+      row.explain = { error: error instanceof Error ? error.message : String(error) };
+    } finally {
+      await runner?.release().catch(() => undefined);
+    }
+  }
+
+  private crossed(record: RequestRecord, runs: FingerprintRuns): NPlusOneQueryError | undefined {
+    if (this.options.nPlusOne.mode === 'off') return undefined;
+    runs.nPlusOne = true;
+    runs.callSite = applicationCallSite();
+    if (this.options.nPlusOne.mode !== 'throw') return undefined;
+    const context = record.context;
+    context.route ??= routeTemplateOf(record.request);
+    return new NPlusOneQueryError(
+      describeRoute(context),
+      runs.fp.id,
+      runs.fp.text,
+      runs.count,
+      runs.callSite,
+      this.hintFor(runs),
+    );
+  }
+
+  private hintFor(runs: FingerprintRuns): string {
+    for (const [dataSource, { source }] of this.attached) {
+      if (source.dialect === runs.row.dialect) return nPlusOneHint(runs.fp.text, dataSource);
+    }
+    return nPlusOneHint(runs.fp.text, undefined);
+  }
+
+  // A profiler bug must never fail the application's statement: log (rarely) and go on.
+  private fail(error: unknown): void {
+    if (this.failures++ % 1000 === 0) {
+      this.logger.error(`internal error (the statement ran unprofiled): ${String(error)}`);
+    }
+  }
+}
+
+/** @internal */
+export type { SqlDialect };

@@ -1,0 +1,60 @@
+import type { PerfRequestContext } from '@nest-perf/core';
+import type { Fingerprint } from './fingerprint';
+import type { FingerprintRow } from './query-stats';
+
+/** @internal One fingerprint's runs within one request. */
+export interface FingerprintRuns {
+  readonly fp: Fingerprint;
+  readonly row: FingerprintRow;
+  /** Runs started (counted at start so that a Promise.all fan-out counts like a loop). */
+  count: number;
+  /** Time of the runs that finished. */
+  totalMs: number;
+  /** Set when the runs crossed the N+1 threshold. */
+  nPlusOne: boolean;
+  callSite: string | undefined;
+}
+
+/** @internal What one profiler recorded for one request. */
+export class RequestRecord {
+  /** Statements finished. */
+  queries = 0;
+  /** Their total time (pool waits excluded). */
+  dbMs = 0;
+  readonly runs = new Map<string, FingerprintRuns>();
+  closed = false;
+
+  constructor(
+    readonly context: PerfRequestContext,
+    /** The framework's request object, used to find the route template if nothing set it. */
+    readonly request: unknown,
+  ) {}
+
+  runsOf(fp: Fingerprint, row: FingerprintRow): FingerprintRuns {
+    let runs = this.runs.get(fp.id);
+    if (runs === undefined) {
+      runs = { fp, row, count: 0, totalMs: 0, nPlusOne: false, callSite: undefined };
+      this.runs.set(fp.id, runs);
+    }
+    return runs;
+  }
+
+  /** `Server-Timing` entry: `db;dur=12.4;desc="7 queries"`. */
+  serverTiming(): string {
+    const n = this.queries;
+    return `db;dur=${(Math.round(this.dbMs * 10) / 10).toFixed(1)};desc="${n} ${n === 1 ? 'query' : 'queries'}"`;
+  }
+}
+
+/**
+ * The route template of a request as the HTTP framework matched it: Express `req.route.path`
+ * (Nest registers the full path, prefix and version included), Fastify `routeOptions.url`.
+ * @internal
+ */
+export function routeTemplateOf(request: unknown): string | undefined {
+  const req = request as
+    | { route?: { path?: unknown }; routeOptions?: { url?: unknown }; routerPath?: unknown }
+    | undefined;
+  const path = req?.route?.path ?? req?.routeOptions?.url ?? req?.routerPath;
+  return typeof path === 'string' && path.length > 0 ? path : undefined;
+}
