@@ -14,7 +14,7 @@ describe('the libraries on NestJS 12', () => {
   beforeAll(() => {
     const scope = join(DIR, 'node_modules', '@nest-perf');
     mkdirSync(scope, { recursive: true });
-    for (const lib of ['core', 'cache']) {
+    for (const lib of ['core', 'cache', 'profiler']) {
       rmSync(join(scope, lib), { recursive: true, force: true });
       symlinkSync(join('..', '..', '..', '..', 'libs', lib), join(scope, lib), 'dir');
     }
@@ -41,5 +41,22 @@ describe('the libraries on NestJS 12', () => {
     expect(result.stats).toMatchObject({ hits: 2, l1Hits: 2, loads: 4, errors: 0 });
     if ('NEST12_REDIS_URL' in env)
       expect(result.ping.l2).toMatchObject({ up: true, circuit: 'closed' });
+  });
+
+  it('boots QueryProfilerModule: statements attributed to the route, N+1 reported, Server-Timing set', () => {
+    const output = execFileSync(process.execPath, ['--preserve-symlinks', 'profiler-boot.cjs'], {
+      cwd: DIR,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const result = JSON.parse(output.trim().split('\n').pop()!);
+    expect(result.nestCore).toMatch(/^12\./);
+    expect(result).toMatchObject({
+      status: 200,
+      items: 6,
+      nPlusOne: [{ route: 'GET /owners/:owner', count: 6 }],
+      routes: ['GET /owners/:owner'],
+    });
+    expect(result.serverTiming).toMatch(/^db;dur=\d+\.\d;desc="7 queries"$/);
   });
 });

@@ -28,7 +28,11 @@ export class LatencyHistogram {
     let seen = 0;
     for (let i = 0; i < counts.length; i++) {
       seen += counts[i];
-      if (seen >= rank) return Math.min(this.max, Math.max(this.min, midpointOf(i)));
+      if (seen < rank) continue;
+      // The end buckets (under 1 µs, over 1000 s) hold the minimum and the maximum.
+      if (i === 0) return this.min;
+      if (i === counts.length - 1) return this.max;
+      return Math.min(this.max, Math.max(this.min, midpointOf(i)));
     }
     return this.max;
   }
@@ -65,5 +69,5 @@ function bucketOf(ms: number): number {
 
 // Bucket i holds values in (MIN * G^(i-1), MIN * G^i]; report its geometric middle.
 function midpointOf(i: number): number {
-  return i === 0 ? MIN_MS : MIN_MS * GROWTH ** (i - 0.5);
+  return MIN_MS * GROWTH ** (i - 0.5);
 }

@@ -2,7 +2,15 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { FingerprintCache } from './fingerprint';
 import type { SqlDialect } from './fingerprint';
 
-const WRAPPED = Symbol('nest-perf.profiled');
+const BINDING = Symbol('nest-perf.profiler');
+
+interface Binding {
+  readonly source: InstrumentedSource;
+  readonly handle: StatementHandler;
+  active: boolean;
+}
+
+type BoundRunner = QueryRunner & { [BINDING]?: Binding };
 
 /** The `query` method of a TypeORM QueryRunner. */
 type QueryFn = (
@@ -68,26 +76,34 @@ export function instrumentDataSource(
     pooled: dialect !== 'sqlite',
     createUnrecordedRunner: () => create.call(driver, 'master'),
   };
+  // Runners may outlive an attach (SQLite drivers hand out one shared runner for the life of the
+  // DataSource), so a runner's wrapper reads its binding on every call: detaching switches the
+  // binding off, attaching again rebinds the same wrapper instead of stacking a second one.
+  const binding: Binding = { source, handle, active: true };
   const patched = function (this: unknown, mode: 'master' | 'slave'): QueryRunner {
-    const runner = create.call(this, mode) as QueryRunner & { [WRAPPED]?: true };
-    // SQLite drivers hand out one shared runner: wrap it once.
-    if (runner[WRAPPED]) return runner;
-    runner[WRAPPED] = true;
-    const original = runner.query as QueryFn;
-    runner.query = function profiledQuery(
-      this: QueryRunner,
-      sql: string,
-      parameters?: unknown[],
-      useStructuredResult?: boolean,
-    ) {
-      return handle(source, this, original, sql, parameters, useStructuredResult);
-    } as QueryRunner['query'];
+    const runner = create.call(this, mode) as BoundRunner;
+    if (runner[BINDING] === undefined) {
+      const original = runner.query as QueryFn;
+      runner.query = function profiledQuery(
+        this: BoundRunner,
+        sql: string,
+        parameters?: unknown[],
+        useStructuredResult?: boolean,
+      ) {
+        const bound = this[BINDING];
+        return bound?.active
+          ? bound.handle(bound.source, this, original, sql, parameters, useStructuredResult)
+          : original.call(this, sql, parameters, useStructuredResult);
+      } as QueryRunner['query'];
+    }
+    runner[BINDING] = binding;
     return runner;
   };
   driver.createQueryRunner = patched;
   return {
     source,
     detach: () => {
+      binding.active = false;
       if (driver.createQueryRunner !== patched) return;
       if (hadOwn) driver.createQueryRunner = create;
       else delete (driver as Record<string, unknown>).createQueryRunner;
