@@ -178,7 +178,9 @@ class Lexer {
     let j = i + 1;
     if (isDigit(next)) {
       while (isDigit(sql.charCodeAt(j))) j++;
-      return this.param(j, Number(sql.slice(i + 1, j)) - 1);
+      const index = Number(sql.slice(i + 1, j)) - 1;
+      // $0 is no parameter (postgres rejects it): keep it as written.
+      return index < 0 ? this.push('word', sql.slice(i, j), j) : this.param(j, index);
     }
     if (isIdentStart(next)) {
       j++;

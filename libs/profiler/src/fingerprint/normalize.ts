@@ -8,8 +8,9 @@ function upper(token: Token | undefined): string {
 }
 
 /**
- * If `tokens[open]` starts `(ph, ph, ...)`, the index of its `)`; else -1. Only placeholder and
- * comma tokens are read, so all lookaheads of one statement together stay linear.
+ * If `tokens[open]` starts `(ph, ph, ...)` (placeholders or one of `words`), the index of its `)`;
+ * else -1. A lookahead reads only tokens that cannot start another lookahead, so all of them
+ * together read each token at most once and normalization stays linear.
  */
 function placeholderList(tokens: Token[], open: number, words: Set<string> | null): number {
   let j = open + 1;
@@ -163,8 +164,11 @@ function kindAfterWith(tokens: Token[], from: number): StatementKind {
   let depth = 0;
   for (let i = from; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.type === 'open') depth++;
-    else if (t.type === 'close') depth--;
+    if (t.type === 'open') {
+      // `WITH a AS (...) (SELECT ...)`: a parenthesis right after the last CTE holds the statement.
+      if (depth === 0 && tokens[i - 1]?.type === 'close') return statementKind(tokens.slice(i));
+      depth++;
+    } else if (t.type === 'close') depth--;
     else if (depth === 0 && t.type === 'word') {
       const word = t.text.toUpperCase();
       if (MAIN_AFTER_WITH.has(word)) return FIRST_WORD_KINDS[word];

@@ -107,8 +107,11 @@ export function numberEnd(sql: string, i: number, dialect: SqlDialect): number {
     while (j < sql.length && isHexDigit(sql.charCodeAt(j))) j++;
     return j;
   }
-  if (((radix === 98 && dialect !== 'sqlite') || (radix === 111 && pg)) && isDigit(after)) {
-    return digitsEnd(sql, i + 2, pg);
+  const max = radix === 98 && dialect !== 'sqlite' ? 49 : radix === 111 && pg ? 55 : 0;
+  if (after >= 48 && after <= max) {
+    let j = i + 2; // 0b101, 0o17
+    while (j < sql.length && sql.charCodeAt(j) >= 48 && sql.charCodeAt(j) <= max) j++;
+    return j;
   }
   let j = digitsEnd(sql, i, pg);
   const integer = j;
