@@ -1,11 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
+import { QueryProfilerService } from '@nest-perf/profiler';
+import type { QueryStats } from '@nest-perf/profiler';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { TASK_STATUSES } from '../apps/sample/src/entities';
+import { Conversation, TASK_STATUSES } from '../apps/sample/src/entities';
 import { DIALECTS, scratchDatabase, ScratchDatabase } from './support/databases';
 import { bootSampleApp } from './support/sample-app';
 
 const DATASET = { users: 30, tasks: 600, seed: 7 };
+const SERVER_TIMING = /^db;dur=\d+\.\d;desc="(\d+) quer(?:y|ies)"$/;
 
 describe.each(DIALECTS)('sample app on %s', (dialect) => {
   let db: ScratchDatabase;
@@ -15,6 +18,24 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
   const http = () => request(app.getHttpServer());
   const count = async (sql: string, ...params: unknown[]) =>
     Number((await dataSource.query(sql, params))[0].n);
+
+  /**
+   * One request, with what the profiler saw of it: the statement count from Server-Timing, the
+   * per-fingerprint statistics of its route, and the N+1 reports.
+   */
+  async function profiled(path: string, method: 'get' | 'post' = 'get') {
+    const profiler = app.get(QueryProfilerService);
+    profiler.reset();
+    const res = await http()[method](path);
+    const statements = Number(SERVER_TIMING.exec(res.headers['server-timing'])?.[1]);
+    const route = (r: QueryStats) => r.routes.some((name) => !name.startsWith('background'));
+    return {
+      res,
+      statements,
+      stats: profiler.stats().filter(route),
+      nPlusOne: profiler.nPlusOne(),
+    };
+  }
 
   beforeAll(async () => {
     db = await scratchDatabase(dialect);
@@ -116,6 +137,234 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
 
     it('rejects a non-numeric user id with 400', async () => {
       await http().get('/users/abc/tasks').expect(400);
+    });
+  });
+
+  describe('GET /users/:userId/tasks in keyset mode', () => {
+    const ids = (body: { items: { id: string }[] }) => body.items.map((t) => t.id);
+
+    it('walks the same tasks in the same order as offset pages', async () => {
+      const offset: string[] = [];
+      for (let page = 1, totalPages = 1; page <= totalPages; page++) {
+        const res = await http().get(`/users/2/tasks?page=${page}&pageSize=7`).expect(200);
+        offset.push(...ids(res.body));
+        totalPages = res.body.totalPages;
+      }
+      const keyset: string[] = [];
+      let cursor = '';
+      let pages = 0;
+      do {
+        const res = await http()
+          .get(`/users/2/tasks?pageSize=7&cursor=${encodeURIComponent(cursor)}`)
+          .expect(200);
+        expect(Object.keys(res.body).sort()).toEqual(['hasMore', 'items', 'nextCursor']);
+        expect(res.body.items.length).toBeLessThanOrEqual(7);
+        expect(res.body.nextCursor === null).toBe(!res.body.hasMore);
+        keyset.push(...ids(res.body));
+        cursor = res.body.nextCursor ?? '';
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(Math.ceil(offset.length / 7));
+      expect(keyset).toEqual(offset);
+    });
+
+    it('takes after= as an alias, keeps the filters, and runs one statement per page', async () => {
+      const offset = await http().get('/users/1/tasks?status=completed&pageSize=3').expect(200);
+      const first = await profiled('/users/1/tasks?status=completed&pageSize=3&after=');
+      expect(first.res.status).toBe(200);
+      expect(first.statements).toBe(1);
+      expect(ids(first.res.body)).toEqual(ids(offset.body));
+      const next = await http()
+        .get(`/users/1/tasks?status=completed&pageSize=3&cursor=${first.res.body.nextCursor}`)
+        .expect(200);
+      const second = await http().get('/users/1/tasks?status=completed&page=2&pageSize=3');
+      expect(ids(next.body)).toEqual(ids(second.body));
+      for (const task of next.body.items) expect(task.status).toBe('completed');
+    });
+
+    it('clamps the page size to 100', async () => {
+      const res = await http().get('/users/1/tasks?cursor=&pageSize=500').expect(200);
+      const total = await count(`SELECT COUNT(*) AS n FROM tasks WHERE user_id = 1`);
+      expect(res.body.items).toHaveLength(Math.min(100, total));
+    });
+
+    it('answers 400 to a tampered cursor, a cursor with page, and two different cursors', async () => {
+      const { body } = await http().get('/users/1/tasks?cursor=&pageSize=2').expect(200);
+      const cursor: string = body.nextCursor;
+      const tampered = cursor.slice(0, 10) + (cursor[10] === 'x' ? 'y' : 'x') + cursor.slice(11);
+      const bad = await http().get(`/users/1/tasks?cursor=${tampered}`).expect(400);
+      expect(bad.body.message).toMatch(/^invalid cursor: /);
+      await http().get('/users/1/tasks?cursor=%25%25%25').expect(400);
+      const page = await http().get(`/users/1/tasks?cursor=${cursor}&page=2`).expect(400);
+      expect(page.body.message).toMatch(/page cannot be combined with cursor/);
+      await http().get(`/users/1/tasks?cursor=${cursor}&after=`).expect(400);
+      await http()
+        .get(`/users/1/tasks?cursor=${'a'.repeat(1025)}`)
+        .expect(400);
+    });
+  });
+
+  describe('GET /users/:userId/summary', () => {
+    it('runs exactly 5 statements, all of different shapes, and reports the right numbers', async () => {
+      const { res, statements, stats, nPlusOne } = await profiled('/users/1/summary');
+      expect(res.status).toBe(200);
+      expect(statements).toBe(5);
+      expect(stats).toHaveLength(5);
+      expect(stats.every((s) => s.count === 1)).toBe(true);
+      expect(nPlusOne).toEqual([]);
+
+      const body = res.body;
+      expect(body.user).toMatchObject({ id: 1, email: expect.stringContaining('@') });
+      expect(body.tasks.total).toBe(
+        await count(`SELECT COUNT(*) AS n FROM tasks WHERE user_id = 1`),
+      );
+      expect(Object.keys(body.tasks.byStatus).sort()).toEqual([...TASK_STATUSES].sort());
+      const newest = await http().get('/users/1/tasks?pageSize=5').expect(200);
+      expect(body.recentTasks).toEqual(newest.body.items);
+      expect(body.conversations).toBe(
+        await count(`SELECT COUNT(*) AS n FROM conversations WHERE user_id = 1`),
+      );
+      expect(body.resources).toBe(
+        await count(
+          `SELECT COUNT(*) AS n FROM resources r JOIN tasks t ON t.id = r.task_id WHERE t.user_id = 1`,
+        ),
+      );
+      expect(body.resources).toBeGreaterThan(0);
+    });
+
+    it('is not cached: a second call runs the 5 statements again', async () => {
+      await http().get('/users/2/summary').expect(200);
+      expect((await profiled('/users/2/summary')).statements).toBe(5);
+    });
+
+    it('404s an unknown user after one statement', async () => {
+      const { res, statements } = await profiled('/users/424242/summary');
+      expect(res.status).toBe(404);
+      expect(statements).toBe(1);
+    });
+  });
+
+  describe('GET /tasks/count', () => {
+    it('counts exactly below 100 000 rows, with and without filters', async () => {
+      const all = await http().get('/tasks/count').expect(200);
+      expect(all.body).toEqual({
+        count: await count('SELECT COUNT(*) AS n FROM tasks'),
+        exact: true,
+      });
+      const filtered = await http().get('/tasks/count?status=completed&userId=1').expect(200);
+      expect(filtered.body).toEqual({
+        count: await count(
+          `SELECT COUNT(*) AS n FROM tasks WHERE status = 'completed' AND user_id = 1`,
+        ),
+        exact: true,
+      });
+      const none = await http().get('/tasks/count?userId=424242&priority=urgent').expect(200);
+      expect(none.body).toEqual({ count: 0, exact: true });
+    });
+
+    it('validates its filters', async () => {
+      await http().get('/tasks/count?status=bogus').expect(400);
+      await http().get('/tasks/count?page=2').expect(400);
+    });
+  });
+
+  describe('GET /tasks/:id/storyboards (the batch-loaded twin of storyboards-naive)', () => {
+    let taskId: string;
+    let scripts: number;
+
+    beforeAll(async () => {
+      const [row] = await dataSource.query(
+        `SELECT task_id AS id, COUNT(*) AS n FROM scripts GROUP BY task_id ORDER BY COUNT(*) DESC, task_id LIMIT 1`,
+      );
+      taskId = row.id;
+      scripts = Number(row.n);
+    });
+
+    it('answers what storyboards-naive answers with one storyboards query instead of one per script', async () => {
+      expect(scripts).toBeGreaterThanOrEqual(5);
+      const naive = await profiled(`/tasks/${taskId}/storyboards-naive`);
+      expect(naive.statements).toBe(2 + scripts);
+      expect(naive.nPlusOne).toHaveLength(1);
+
+      for (let round = 0; round < 2; round++) {
+        // Twice: the loader's cache lives for one request, so each request queries again.
+        const fixed = await profiled(`/tasks/${taskId}/storyboards`);
+        expect(fixed.res.status).toBe(200);
+        expect(fixed.res.body).toEqual(naive.res.body);
+        expect(fixed.statements).toBe(3);
+        expect(fixed.nPlusOne).toEqual([]);
+        const storyboardQueries = fixed.stats.filter((s) => /FROM\s+"storyboards"/.test(s.sql));
+        expect(storyboardQueries).toHaveLength(1);
+        expect(storyboardQueries[0].count).toBe(1);
+        expect(storyboardQueries[0].sql).toMatch(/\bIN\s*\(/);
+      }
+    });
+
+    it('404s an unknown task', async () => {
+      await http().get('/tasks/00000000-0000-4000-8000-000000000000/storyboards').expect(404);
+      await http().get('/tasks/nope/storyboards').expect(400);
+    });
+  });
+
+  describe('POST /users/:userId/conversations/archive', () => {
+    const closedOf = (userId: number) =>
+      count(
+        `SELECT COUNT(*) AS n FROM conversations WHERE user_id = ${param(1)} AND status = 'closed'`,
+        userId,
+      );
+
+    it("archives the user's closed conversations and nothing else", async () => {
+      const [row] = await dataSource.query(
+        `SELECT user_id AS id FROM conversations WHERE status = 'closed' AND user_id > 10
+          GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT 1`,
+      );
+      const userId = Number(row.id);
+      const closed = await closedOf(userId);
+      expect(closed).toBeGreaterThan(0);
+      const others = await count(`SELECT COUNT(*) AS n FROM conversations WHERE status = 'closed'`);
+
+      const res = await http().post(`/users/${userId}/conversations/archive`).expect(200);
+      expect(res.body).toEqual({ archived: closed, complete: true });
+      expect(await closedOf(userId)).toBe(0);
+      expect(await count(`SELECT COUNT(*) AS n FROM conversations WHERE status = 'closed'`)).toBe(
+        others - closed,
+      );
+      const again = await http().post(`/users/${userId}/conversations/archive`).expect(200);
+      expect(again.body).toEqual({ archived: 0, complete: true });
+    });
+
+    it('moves at most 1000 per call in chunks, never repeating a statement 5 times', async () => {
+      const userId = DATASET.users;
+      await dataSource
+        .createQueryBuilder()
+        .insert()
+        .into(Conversation)
+        .values(
+          Array.from({ length: 1_100 }, (_, i) => ({
+            userId,
+            sessionId: `archive-test-${i}`,
+            taskId: null,
+            status: 'closed' as const,
+            messages: [],
+          })),
+        )
+        .updateEntity(false)
+        .execute();
+      const closed = await closedOf(userId);
+      expect(closed).toBeGreaterThan(1_000);
+
+      const first = await profiled(`/users/${userId}/conversations/archive`, 'post');
+      expect(first.res.status).toBe(200);
+      expect(first.res.body).toEqual({ archived: 1_000, complete: false });
+      // 4 chunk reads (the first without a seek condition) and 4 updates.
+      expect(first.statements).toBe(8);
+      expect(Math.max(...first.stats.map((s) => s.count))).toBeLessThan(5);
+      expect(first.stats.map((s) => s.sql).join('\n')).not.toMatch(/OFFSET/i);
+      expect(first.nPlusOne).toEqual([]);
+
+      const second = await http().post(`/users/${userId}/conversations/archive`).expect(200);
+      expect(second.body).toEqual({ archived: closed - 1_000, complete: true });
+      expect(await closedOf(userId)).toBe(0);
     });
   });
 
@@ -349,7 +598,7 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
     it('lists the endpoints and example URLs that all return data', async () => {
       const res = await http().get('/').expect(200);
       expect(res.body.endpoints.length).toBeGreaterThanOrEqual(10);
-      expect(res.body.examples.length).toBe(6);
+      expect(res.body.examples.length).toBe(9);
       for (const path of res.body.examples) {
         const page = await http().get(path).expect(200);
         expect(JSON.stringify(page.body).length).toBeGreaterThan(100);

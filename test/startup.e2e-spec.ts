@@ -80,7 +80,7 @@ describe('npm start', () => {
       }
       expect(output).toContain('First run: seeded 200 users and 20000 tasks');
       const urls = [...output.matchAll(/^ {2}(http:\/\/127\.0\.0\.1:\d+\S*)$/gm)].map((m) => m[1]);
-      expect(urls.length).toBe(7);
+      expect(urls.length).toBe(10);
       for (const url of urls) {
         const res = await fetch(url);
         expect(res.status).toBe(200);

@@ -11,12 +11,21 @@ export const ENDPOINTS = [
     '/users/:userId/tasks?status=&priority=&page=&pageSize=',
     "a user's tasks, newest first (pageSize <= 100)",
   ],
+  ['GET', '/users/:userId/tasks?cursor=&pageSize=', 'the same in keyset pages (next: nextCursor)'],
   ['GET', '/users/:userId/tasks/stats', "a user's task counts per status"],
   ['GET', '/users/:userId/conversations?status=&page=&pageSize=', "a user's conversations"],
   ['GET', '/users/:userId', 'one user'],
+  ['GET', '/users/:userId/summary', "a user's dashboard in 5 uncached statements"],
+  ['POST', '/users/:userId/conversations/archive', "archive a user's closed conversations"],
   ['GET', '/tasks/search?q=&userId=&page=&pageSize=', 'tasks whose topic contains q'],
+  [
+    'GET',
+    '/tasks/count?status=&priority=&userId=',
+    'how many tasks match (planner estimate if big)',
+  ],
   ['GET', '/tasks/:id', 'a task with its scripts, storyboards and resources'],
   ['GET', '/tasks/:id/storyboards-naive', 'N+1 teaching example: one query per script'],
+  ['GET', '/tasks/:id/storyboards', 'the same, batched: one IN (...) query for all scripts'],
   ['POST', '/tasks', 'create a task: { userId, topic, priority?, status? }'],
   ['PATCH', '/tasks/:id', 'update topic, status and/or priority'],
   ['DELETE', '/tasks/:id', 'delete a task and everything generated for it'],
@@ -53,11 +62,19 @@ export class SampleLinks {
     );
     const links = [
       `/users/${user.id}/tasks?status=completed&pageSize=5`,
+      `/users/${user.id}/tasks?cursor=&pageSize=5`,
       `/users/${user.id}/tasks/stats`,
+      `/users/${user.id}/summary`,
       `/users/${user.id}/conversations?pageSize=5`,
       '/tasks/search?q=espresso&pageSize=5',
     ];
-    if (task) links.push(`/tasks/${task.id}`, `/tasks/${task.id}/storyboards-naive`);
+    if (task) {
+      links.push(
+        `/tasks/${task.id}`,
+        `/tasks/${task.id}/storyboards-naive`,
+        `/tasks/${task.id}/storyboards`,
+      );
+    }
     return links;
   }
 }

@@ -36,7 +36,7 @@ export function nPlusOneHint(sql: string, dataSource: DataSource | undefined): s
   }
   lines.push(
     `  - or fetch them in one query: findBy({ ${property}: In(ids) }) and group by ${property}`,
-    `  - or use a per-request batch loader: defineBatchLoader(${metadata ? `${entity}` : 'repository'}, '${property}', { many: true })`,
+    `  - or use a per-request batch loader: defineBatchLoader(${metadata ? `${lower(entity)}Repository` : 'repository'}, '${property}', { many: true })`,
   );
   return lines.join('\n');
 }

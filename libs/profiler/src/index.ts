@@ -16,3 +16,4 @@ export type { NPlusOneReport } from './n-plus-one';
 export { fingerprintSql } from './fingerprint';
 export type { Fingerprint, SqlDialect, StatementKind, ParamSource } from './fingerprint';
 export { MODULE_OPTIONS_TOKEN as QUERY_PROFILER_OPTIONS } from './profiler.module-definition';
+export * from './toolkit';

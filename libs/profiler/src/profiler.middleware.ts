@@ -1,10 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import {
-  createRequestContext,
-  currentRequestContext,
-  runWithRequestContext,
-} from '@nest-perf/core';
+import { createRequestContext, runWithRequestContext } from '@nest-perf/core';
 import { QueryProfilerService } from './profiler.service';
 import { methodOf, trackRequest } from './request-tracking';
 
@@ -21,12 +17,8 @@ export class QueryProfilerMiddleware implements NestMiddleware {
   use(request: unknown, response: ServerResponse, next: (error?: unknown) => void): void {
     const profiler = this.service.profiler;
     if (!profiler.options.enabled) return next();
-    const existing = currentRequestContext();
-    // Another nest-perf module may have entered the context already: join it.
-    if (existing && existing.slots.get(profiler) === undefined && !existing.route) {
-      trackRequest(profiler, existing, request, response);
-      return next();
-    }
+    // Always a fresh context: one found here could only be left over from an earlier request
+    // (async resources created inside it), and joining it would mix two requests' statements.
     const context = createRequestContext(methodOf(request));
     trackRequest(profiler, context, request, response);
     runWithRequestContext(context, next);

@@ -1,8 +1,15 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { resolvePage } from '@nest-perf/profiler';
+import type { Page, PageWindow } from '@nest-perf/profiler';
+
+export type { Page };
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+
+/** The sample's page-size policy, in the form `paginate()` takes it. */
+export const PAGE_LIMITS = { defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE };
 
 /** `?page=&pageSize=`: 1-based pages; sizes above {@link MAX_PAGE_SIZE} are clamped to it. */
 export class PageQuery {
@@ -21,28 +28,9 @@ export class PageQuery {
   pageSize?: number;
 }
 
-/** One offset page of results. */
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-  totalPages: number;
-}
-
 /** The page to read, with defaults applied and the size clamped. */
-export function pageOf(query: PageQuery): { page: number; pageSize: number; skip: number } {
-  const page = query.page ?? 1;
-  const pageSize = Math.min(query.pageSize ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-  return { page, pageSize, skip: (page - 1) * pageSize };
-}
-
-export function toPage<T>(
-  items: T[],
-  total: number,
-  { page, pageSize }: { page: number; pageSize: number },
-): Page<T> {
-  return { items, page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
+export function pageOf(query: PageQuery): PageWindow {
+  return resolvePage({ page: query.page, pageSize: query.pageSize, ...PAGE_LIMITS });
 }
 
 /**

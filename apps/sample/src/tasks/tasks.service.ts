@@ -1,12 +1,14 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { Cached, InvalidateCache, PerfCacheService, TTL } from '@nest-perf/cache';
+import { countRows, defineBatchLoader, paginate, paginateKeyset } from '@nest-perf/profiler';
+import type { KeysetPage, RowCount } from '@nest-perf/profiler';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { definedOnly, Page, pageOf, toPage } from '../common/pagination';
+import { definedOnly, MAX_PAGE_SIZE, Page, PAGE_LIMITS, pageOf } from '../common/pagination';
 import { Resource, Script, Storyboard, Task, TASK_STATUSES, User } from '../entities';
 import type { TaskStatus } from '../entities';
 import type { CreateTaskDto, UpdateTaskDto } from './dto/task-bodies';
-import type { ListTasksQuery, SearchTasksQuery } from './dto/task-queries';
+import type { CountTasksQuery, ListTasksQuery, SearchTasksQuery } from './dto/task-queries';
 
 /** A task with everything generated for it. */
 export interface TaskDetail extends Task {
@@ -20,6 +22,15 @@ export interface TaskStatusCounts {
   total: number;
   byStatus: Record<TaskStatus, number>;
 }
+
+/** A task's scripts, each with its storyboards (`GET /tasks/:id/storyboards[-naive]`). */
+export interface TaskStoryboards {
+  taskId: string;
+  scripts: (Script & { storyboards: Storyboard[] })[];
+}
+
+/** The order of a user's task list: newest first, id breaking ties so pages never overlap. */
+const NEWEST_FIRST = { createdAt: 'DESC', id: 'DESC' } as const;
 
 /** One page of search results; no total, since counting a substring match scans the table. */
 export interface SearchPage<T> {
@@ -41,20 +52,54 @@ export class TasksService {
     private readonly cache: PerfCacheService,
   ) {}
 
+  /**
+   * The storyboards of a script, batched: every `load(scriptId)` of one tick becomes one
+   * `WHERE script_id IN (...)` query, cached for the rest of the request.
+   */
+  private readonly storyboardsOfScript = defineBatchLoader(() => this.storyboards, 'scriptId', {
+    many: true,
+    order: { sequenceNumber: 'ASC', id: 'ASC' },
+  });
+
   // Cache tags: `user:<id>` marks everything listed or counted for a user, `task:<id>` one task's
   // detail. Writes invalidate the tags they affect, so reads right after a write are fresh.
 
+  /**
+   * A user's tasks, newest first: an offset page with the total (two statements), or, when
+   * `query.cursor`/`query.after` is set (empty = first page), a keyset page (one statement).
+   * The cache key includes the whole query, cursor too.
+   */
   @Cached({ namespace: 'tasks', ttl: TTL.MEDIUM, tags: (userId: number) => [`user:${userId}`] })
-  async listForUser(userId: number, query: ListTasksQuery): Promise<Page<Task>> {
-    const page = pageOf(query);
-    const [items, total] = await this.tasks.findAndCount({
-      where: definedOnly({ userId, status: query.status, priority: query.priority }),
-      // id breaks ties so that pages never repeat or skip a row.
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: page.skip,
-      take: page.pageSize,
+  async listForUser(userId: number, query: ListTasksQuery): Promise<Page<Task> | KeysetPage<Task>> {
+    const where = definedOnly({ userId, status: query.status, priority: query.priority });
+    const cursor = query.cursor ?? query.after;
+    if (cursor !== undefined) {
+      return paginateKeyset(this.tasks, {
+        where,
+        orderBy: NEWEST_FIRST,
+        after: cursor,
+        limit: query.pageSize,
+        maxLimit: MAX_PAGE_SIZE,
+      });
+    }
+    return paginate(this.tasks, {
+      where,
+      order: NEWEST_FIRST,
+      page: query.page,
+      pageSize: query.pageSize,
+      ...PAGE_LIMITS,
     });
-    return toPage(items, total, page);
+  }
+
+  /**
+   * How many tasks match, estimated by the Postgres planner when that is at least 100 000
+   * (`exact: false`), counted exactly otherwise and on SQLite/MySQL. Uncached: the estimate is a
+   * catalog lookup or an EXPLAIN, and exact counts only run for small results.
+   */
+  count(query: CountTasksQuery): Promise<RowCount> {
+    return countRows(this.tasks, {
+      where: definedOnly({ userId: query.userId, status: query.status, priority: query.priority }),
+    });
   }
 
   @Cached({ namespace: 'task-detail', ttl: TTL.LONG, tags: (id: string) => [`task:${id}`] })
@@ -93,6 +138,23 @@ export class TasksService {
       result.push({ ...script, storyboards });
     }
     return { taskId: id, scripts: result };
+  }
+
+  /**
+   * The fixed twin of {@link storyboardsNaive}: the same per-script code shape, but each script's
+   * storyboards come from the batch loader, so all of them arrive in ONE `IN (...)` query. Three
+   * statements whatever the number of scripts (task, scripts, storyboards).
+   */
+  async storyboardsBatched(id: string): Promise<TaskStoryboards> {
+    await this.findOrFail(id);
+    const scripts = await this.scripts.find({ where: { taskId: id }, order: { id: 'ASC' } });
+    const withStoryboards = await Promise.all(
+      scripts.map(async (script) => ({
+        ...script,
+        storyboards: await this.storyboardsOfScript.load(script.id),
+      })),
+    );
+    return { taskId: id, scripts: withStoryboards };
   }
 
   @InvalidateCache({ tags: (dto: CreateTaskDto) => [`user:${dto.userId}`] })
@@ -164,6 +226,11 @@ export class TasksService {
 
   @Cached({ namespace: 'task-stats', ttl: TTL.SHORT, tags: (userId: number) => [`user:${userId}`] })
   async statusCounts(userId: number): Promise<TaskStatusCounts> {
+    return this.countByStatus(userId);
+  }
+
+  /** {@link statusCounts} without the cache: one `GROUP BY status` statement. */
+  async countByStatus(userId: number): Promise<TaskStatusCounts> {
     const rows = await this.tasks
       .createQueryBuilder('task')
       .select('task.status', 'status')
