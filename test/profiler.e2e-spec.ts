@@ -140,6 +140,10 @@ describe.each(DIALECTS)('query profiler on %s (Express)', (dialect) => {
     await dataSource.query('SELECT COUNT(*) AS n FROM conversations WHERE id > 0');
     const background = statsFor((r) => /FROM conversations WHERE id >/.test(r.sql));
     expect(background[0].routes).toEqual(['background']);
+
+    await http().get('/fixture/refused').expect(403);
+    const refused = statsFor((r) => /FROM users WHERE id </.test(r.sql));
+    expect(refused[0].routes).toEqual(['GET /fixture/refused']);
   });
 
   it('fingerprints: literals become placeholders, IN lists of any length share one row', async () => {
@@ -352,6 +356,10 @@ describe('query profiler on Fastify (postgres)', () => {
     expect(guard.routes).toEqual(['GET /fixture/guarded']);
     await request(app.getHttpServer()).get('/fixture/fan-out?n=6').expect(200);
     expect(profiler.nPlusOne().map((r) => r.route)).toContain('GET /fixture/fan-out');
+    // A guard that queries and then refuses: the statement still belongs to the route.
+    await request(app.getHttpServer()).get('/fixture/refused').expect(403);
+    const [refused] = profiler.stats().filter((r) => /FROM users WHERE id </.test(r.sql));
+    expect(refused.routes).toEqual(['GET /fixture/refused']);
   });
 });
 

@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { QueryProfilerRouteGuard } from './profiler.guard';
 import { QueryProfilerInterceptor } from './profiler.interceptor';
 import { QueryProfilerMiddleware } from './profiler.middleware';
 import { ConfigurableModuleClass } from './profiler.module-definition';
@@ -23,6 +24,7 @@ import { QueryProfilerService } from './profiler.service';
   providers: [
     QueryProfilerService,
     QueryProfilerMiddleware,
+    { provide: APP_GUARD, useClass: QueryProfilerRouteGuard },
     { provide: APP_INTERCEPTOR, useClass: QueryProfilerInterceptor },
   ],
   exports: [QueryProfilerService],

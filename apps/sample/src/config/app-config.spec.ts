@@ -26,6 +26,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ PROFILER: raw }).profiler).toBe(expected);
   });
 
+  it('reads WORKLOAD_FILE', () => {
+    expect(loadConfig({ WORKLOAD_FILE: ' out/workload.json ' }).workloadFile).toBe(
+      'out/workload.json',
+    );
+    expect(loadConfig({}).workloadFile).toBeUndefined();
+  });
+
   it('rejects a PROFILER value that is not a switch', () => {
     expect(() => loadConfig({ PROFILER: 'maybe' })).toThrow(
       /PROFILER: 'maybe' is not a switch \(expected on or off\)/,
