@@ -27,6 +27,17 @@ import type { FingerprintRuns } from './request-record';
 import { sanitizeParams, SlowQueryBuffer } from './slow-queries';
 import type { SlowQuery } from './slow-queries';
 
+/** One statement on its way through the profiler. */
+interface Statement {
+  readonly source: InstrumentedSource;
+  readonly sql: string;
+  readonly params: unknown[] | undefined;
+  readonly fp: Fingerprint;
+  readonly row: FingerprintRow;
+  readonly record: RequestRecord | undefined;
+  readonly runs: FingerprintRuns | undefined;
+}
+
 /** Totals since start or the last `reset()`. */
 export interface QueryProfilerSummary {
   statements: number;
@@ -217,21 +228,17 @@ export class QueryProfiler {
     params,
     structured,
   ) => {
-    let fp: Fingerprint;
-    let row: FingerprintRow;
-    let record: RequestRecord | undefined;
-    let runs: FingerprintRuns | undefined;
+    let statement: Statement;
     try {
-      fp = source.fingerprints.get(sql);
-      row = this.stats_.rowFor(fp, source.dialect);
+      const fp = source.fingerprints.get(sql);
+      const row = this.stats_.rowFor(fp, source.dialect);
       const context = currentRequestContext();
-      record = context && (context.slots.get(this) as RequestRecord | undefined);
-      if (record !== undefined) {
-        runs = record.runsOf(fp, row);
-        if (++runs.count === this.options.nPlusOne.threshold && fp.kind === 'select') {
-          const error = this.crossed(record, runs);
-          if (error) return Promise.reject(error);
-        }
+      const record = context && (context.slots.get(this) as RequestRecord | undefined);
+      const runs = record?.runsOf(fp, row);
+      statement = { source, sql, params, fp, row, record, runs };
+      if (runs !== undefined && ++runs.count === this.options.nPlusOne.threshold) {
+        const error = fp.kind === 'select' ? this.crossed(record!, runs) : undefined;
+        if (error) return Promise.reject(error);
       }
     } catch (error) {
       this.fail(error);
@@ -239,63 +246,39 @@ export class QueryProfiler {
     }
     if (source.pooled && runner.databaseConnection === undefined) {
       // Wait for a pooled connection first: pool waits are not statement time.
-      const run = () =>
-        this.timed(source, runner, original, sql, params, structured, fp, row, record, runs);
-      return runner.connect().then(run, (error: unknown) => {
-        this.finish(source, sql, params, fp, row, record, runs, 0, error);
-        throw error;
-      });
+      return runner.connect().then(
+        () => this.timed(statement, runner, original, structured),
+        (error: unknown) => {
+          this.finish(statement, 0, error);
+          throw error;
+        },
+      );
     }
-    return this.timed(source, runner, original, sql, params, structured, fp, row, record, runs);
+    return this.timed(statement, runner, original, structured);
   };
 
   private timed(
-    source: InstrumentedSource,
+    statement: Statement,
     runner: QueryRunner,
     original: (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>,
-    sql: string,
-    params: unknown[] | undefined,
     structured: boolean | undefined,
-    fp: Fingerprint,
-    row: FingerprintRow,
-    record: RequestRecord | undefined,
-    runs: FingerprintRuns | undefined,
   ): Promise<unknown> {
     const start = performance.now();
-    return original.call(runner, sql, params, structured).then(
+    return original.call(runner, statement.sql, statement.params, structured).then(
       (result) => {
-        this.finish(
-          source,
-          sql,
-          params,
-          fp,
-          row,
-          record,
-          runs,
-          performance.now() - start,
-          undefined,
-        );
+        this.finish(statement, performance.now() - start, undefined);
         return result;
       },
       (error: unknown) => {
-        this.finish(source, sql, params, fp, row, record, runs, performance.now() - start, error);
+        this.finish(statement, performance.now() - start, error);
         throw error;
       },
     );
   }
 
-  private finish(
-    source: InstrumentedSource,
-    sql: string,
-    params: unknown[] | undefined,
-    fp: Fingerprint,
-    row: FingerprintRow,
-    record: RequestRecord | undefined,
-    runs: FingerprintRuns | undefined,
-    ms: number,
-    error: unknown,
-  ): void {
+  private finish(statement: Statement, ms: number, error: unknown): void {
     try {
+      const { row, record } = statement;
       this.statements++;
       this.totalMs += ms;
       row.count++;
@@ -306,35 +289,26 @@ export class QueryProfiler {
         row.errors++;
       }
       if (this.options.captureParams && row.sampleParams === undefined) {
-        const values = params ?? [];
+        const values = statement.params ?? [];
         row.sampleParams = sanitizeParams(
-          fp.sources.map((s) => ('param' in s ? values[s.param] : s.literal)),
+          statement.fp.sources.map((s) => ('param' in s ? values[s.param] : s.literal)),
         );
       }
       if (record !== undefined) {
         record.queries++;
         record.dbMs += ms;
-        runs!.totalMs += ms;
+        statement.runs!.totalMs += ms;
       } else {
         row.addRoute(BACKGROUND_ROUTE, 1);
       }
-      if (ms >= this.options.slowQueryMs)
-        this.slowStatement(source, sql, params, fp, row, record, ms, error);
+      if (ms >= this.options.slowQueryMs) this.slowStatement(statement, ms, error);
     } catch (failure) {
       this.fail(failure);
     }
   }
 
-  private slowStatement(
-    source: InstrumentedSource,
-    sql: string,
-    params: unknown[] | undefined,
-    fp: Fingerprint,
-    row: FingerprintRow,
-    record: RequestRecord | undefined,
-    ms: number,
-    error: unknown,
-  ): void {
+  private slowStatement(statement: Statement, ms: number, error: unknown): void {
+    const { source, sql, params, fp, row, record } = statement;
     this.slowCount++;
     const context = record?.context;
     if (context) context.route ??= routeTemplateOf(record.request);
