@@ -1,0 +1,318 @@
+// Section 1: what the profiler costs a real app. Three sample-app processes on the same Postgres
+// bench database, loaded in turn (order rotated each round) by autocannon on loopback:
+//   A  PROFILER=off
+//   B  PROFILER=on (nest-perf's QueryProfilerModule)
+//   C  PROFILER=off + OpenTelemetry's TypeORM instrumentation, spans kept in memory
+//      (bench/profiler/otel-register.cjs preloaded with `node -r`)
+// against an endpoint that runs 5 SQL statements, userIds varied. Per round: req/s, p50, p99.
+// Reported: medians, and the medians of the per-round ratios B/A and C/A.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { median, rotate, sleep, ROOT, HERE, BENCH_DB_URL, ensureDataset } from './shared.mjs';
+import { table, fmtInt, fmtRatio, target } from './report.mjs';
+
+export const DEFAULT_PATH = '/users/:id/summary';
+const MAIN = join(ROOT, 'apps/sample/dist/main.js');
+const OTEL_REGISTER = join(HERE, 'otel-register.cjs');
+
+const APPS = [
+  { id: 'A', name: 'A: PROFILER=off', env: { PROFILER: 'off' } },
+  { id: 'B', name: 'B: PROFILER=on (nest-perf profiler)', env: { PROFILER: 'on' } },
+  {
+    id: 'C',
+    name: 'C: PROFILER=off + OpenTelemetry TypeORM instrumentation (in-memory exporter)',
+    env: { PROFILER: 'off' },
+    otel: true,
+  },
+];
+
+/**
+ * Users the load spreads over: 1,000 ids from 101 to 10,000 in a scattered order. The 100
+ * heaviest owners (the seeder skews ownership: user 1 has ~46,000 tasks) are left out so every
+ * request does about the same work.
+ */
+const USER_IDS = Array.from({ length: 1_000 }, (_, i) => 101 + ((i * 7_919) % 9_900));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Every child this module started, so an error or Ctrl-C still kills them. */
+const children = new Set();
+function killAllSync() {
+  for (const c of children) c.kill('SIGKILL');
+}
+process.on('exit', killAllSync);
+
+async function startApp(app) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    ...app.env,
+    DATABASE_URL: BENCH_DB_URL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  };
+  delete env.REDIS_URL; // in-process cache only
+  const args = [...(app.otel ? ['-r', OTEL_REGISTER] : []), MAIN];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  children.add(child);
+  let output = '';
+  const keep = (d) => (output = (output + d).slice(-16_000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const exit = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exited = signal ?? `exit code ${code}`;
+      children.delete(child);
+      resolve(exited);
+    }),
+  );
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`${app.name} exited during startup (${exited}):\n${output}`);
+    try {
+      const res = await fetch(`${base}/`, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${app.name} did not answer on ${base} within 60 s:\n${output}`);
+    }
+    await sleep(250);
+  }
+  return {
+    ...app,
+    base,
+    port,
+    child,
+    output: () => output,
+    async spans() {
+      if (!app.otel || exited) return undefined;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(undefined), 2_000);
+        const onMessage = (m) => {
+          if (m?.type !== 'otel-spans') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(m.spans);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'otel-spans' });
+      });
+    },
+    async stop() {
+      if (exited) return exited;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const how = await exit;
+      clearTimeout(timer);
+      return how;
+    },
+  };
+}
+
+/** One bounded autocannon run; throws on any non-2xx, error or timeout. */
+async function load(app, pathOf, { seconds, connections, maxRequests }) {
+  let next = 0;
+  const result = await autocannon({
+    url: app.base,
+    connections,
+    duration: seconds,
+    maxOverallRequests: maxRequests,
+    timeout: 10,
+    requests: [
+      {
+        setupRequest(req) {
+          req.path = pathOf(USER_IDS[next++ % USER_IDS.length]);
+          return req;
+        },
+      },
+    ],
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (bad) {
+    throw new Error(
+      `${app.name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts ` +
+        `out of ${result.requests.total} (status codes ${JSON.stringify(result.statusCodeStats)})`,
+    );
+  }
+  return {
+    rps: result.requests.total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mean: result.latency.mean,
+    total: result.requests.total,
+  };
+}
+
+/** A few requests by hand: all 200, and what the Server-Timing header says. */
+async function probe(app, pathOf) {
+  const timings = [];
+  for (const id of USER_IDS.slice(0, 5)) {
+    const res = await fetch(app.base + pathOf(id), { signal: AbortSignal.timeout(10_000) });
+    const body = await res.text();
+    if (res.status !== 200)
+      throw new Error(
+        `${app.name}: GET ${pathOf(id)} answered ${res.status}: ${body.slice(0, 300)}`,
+      );
+    timings.push(res.headers.get('server-timing'));
+  }
+  const desc = timings.map((t) => /desc="?(\d+) quer/i.exec(t ?? '')?.[1]);
+  return { serverTiming: timings[0], queries: desc.map((d) => (d ? Number(d) : undefined)) };
+}
+
+export async function runHttp({ quick = false, log = console.error, path = DEFAULT_PATH } = {}) {
+  const rounds = quick ? 3 : 11;
+  const opts = {
+    seconds: quick ? 2 : 4,
+    connections: 10,
+    maxRequests: 200_000,
+  };
+  const warmup = { ...opts, seconds: quick ? 1 : 3 };
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  if (!path.includes(':id')) throw new Error(`--http-path must contain :id (got ${path})`);
+  const pathOf = (id) => path.replace(':id', String(id));
+  const notes = [];
+  const dataset = await ensureDataset(log);
+
+  const live = [];
+  const onSignal = () => {
+    killAllSync();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const app of APPS) {
+      log(`  http: starting ${app.name}`);
+      live.push({ ...(await startApp(app)), runs: [] });
+    }
+    for (const app of live) {
+      app.probe = await probe(app, pathOf);
+      log(`  http: ${app.id} ${path} → 200, Server-Timing: ${app.probe.serverTiming ?? '(none)'}`);
+    }
+    for (const app of live) await load(app, pathOf, warmup);
+    const spansBefore = await live.find((a) => a.otel)?.spans();
+    for (let r = 0; r < rounds; r++) {
+      for (const app of rotate(live, r)) {
+        const run = await load(app, pathOf, opts);
+        app.runs.push(run);
+        log(
+          `  http ${r + 1}/${rounds} ${app.id}: ${fmtInt(run.rps)} req/s, p50 ${run.p50} ms, p99 ${run.p99} ms`,
+        );
+      }
+    }
+    const c = live.find((a) => a.otel);
+    const spansAfter = await c?.spans();
+    c.spanCount = spansAfter - (spansBefore ?? 0);
+    c.requests = c.runs.reduce((n, x) => n + x.total, 0);
+    if (!(c.spanCount > 0))
+      throw new Error(
+        `the OpenTelemetry variant produced no spans (${spansAfter}): the instrumentation did not ` +
+          'patch TypeORM, so comparing with it would be meaningless',
+      );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const app of live) {
+      const how = await app.stop();
+      if (app.otel) app.spansAtExit = Number(/otel-spans (\d+)/.exec(app.output())?.[1]);
+      log(
+        `  http: stopped ${app.id} (${how})${app.otel ? `; it reported ${app.spansAtExit} spans in total` : ''}`,
+      );
+    }
+    killAllSync();
+  }
+
+  const by = Object.fromEntries(live.map((a) => [a.id, a]));
+  const med = (a, f) => median(a.runs.map((x) => x[f]));
+  const pairedRatio = (x, y, f) => median(x.runs.map((run, r) => run[f] / y.runs[r][f]));
+  const { A, B, C } = by;
+  const bA = pairedRatio(B, A, 'rps');
+  const cA = pairedRatio(C, A, 'rps');
+  const bC = pairedRatio(B, C, 'rps');
+  const rows = live.map((a) => [
+    a.name,
+    fmtInt(med(a, 'rps')),
+    `${fmtInt(Math.min(...a.runs.map((x) => x.rps)))} – ${fmtInt(Math.max(...a.runs.map((x) => x.rps)))}`,
+    med(a, 'mean').toFixed(2),
+    String(med(a, 'p50')),
+    String(med(a, 'p99')),
+    a === A ? '' : fmtRatio(pairedRatio(a, A, 'rps')),
+    a === A ? '' : fmtRatio(pairedRatio(a, A, 'p99')),
+    fmtInt(a.runs.reduce((n, x) => n + x.total, 0)),
+  ]);
+  const bQueries = B.probe.queries.filter((q) => q !== undefined);
+  if (!B.probe.serverTiming)
+    notes.push(
+      'B sent no `Server-Timing` header: the profiler is not active in the app (not wired in yet?); B measured the app without it',
+    );
+  if (A.probe.serverTiming)
+    notes.push(
+      `A (PROFILER=off) sent \`Server-Timing: ${A.probe.serverTiming}\`: the switch is not honoured`,
+    );
+  if (bQueries.length && bQueries.some((q) => q !== 5))
+    notes.push(`B's Server-Timing counted ${bQueries.join(', ')} queries per request, not 5`);
+
+  const profilerActive = Boolean(B.probe.serverTiming);
+  const targets = [
+    target(
+      profilerActive ? bA >= 0.97 : null,
+      'B/A ≥ 0.97 req/s (profiler on vs off, median of per-round ratios)',
+      `${fmtRatio(bA)}${profilerActive ? '' : ' — profiler not active in B, not judged'}`,
+    ),
+    target(
+      profilerActive ? bC > 1 : null,
+      "the profiler's overhead is lower than OpenTelemetry's TypeORM instrumentation (B/C > 1, paired per round)",
+      `B/C ${bC.toFixed(3)}; B/A ${fmtRatio(bA)}, C/A ${fmtRatio(cA)}`,
+    ),
+    target(
+      bQueries.length ? bQueries.every((q) => q === 5) : null,
+      'the endpoint runs 5 statements (B’s Server-Timing)',
+      bQueries.length ? bQueries.join(', ') : 'no header',
+    ),
+  ];
+  const markdown = [
+    '## 1. HTTP: profiler on vs off vs OpenTelemetry',
+    '',
+    `Three \`node apps/sample/dist/main.js\` processes on the Postgres bench database (${dataset.tasks.toLocaleString('en-US')} tasks; in-process cache, no Redis; indexes: ${dataset.indexes.join('; ')} — without the last two, two of the endpoint's statements scan 0.5M and 1.9M rows, ~100 ms or more per request, and the comparison would measure Postgres alone), started once and loaded one at a time: \`GET ${path}\` (uncached; ${bQueries.length ? `${bQueries[0]} SQL statement(s) per request by B's Server-Timing` : 'statements per request unknown: B sent no Server-Timing'}) for 1,000 userIds from 101 to 10,000 in turn (the 100 heaviest task owners left out). autocannon ${opts.connections} connections, ${opts.seconds} s per run (capped at ${fmtInt(opts.maxRequests)} requests), a ${warmup.seconds} s warm-up per process first; ${rounds} rounds, order rotated each round. Every response checked: 2xx only (the run fails otherwise). Latencies are autocannon's (1 ms resolution for p50/p99; mean with decimals). C: \`node -r bench/profiler/otel-register.cjs\` — NodeTracerProvider + SimpleSpanProcessor(InMemorySpanExporter), \`TypeormInstrumentation\` via \`registerInstrumentations\`, exporter emptied every 250 ms; it produced ${fmtInt(C.spanCount)} spans for ${fmtInt(C.requests)} measured requests (${(C.spanCount / C.requests).toFixed(2)} per request; ${fmtInt(C.spansAtExit)} in total, warm-up and probes included, as it reported on SIGTERM). Ratios: median over rounds of the per-round ratio (each round runs A, B and C back to back). Server-Timing seen on B: \`${B.probe.serverTiming ?? '(none)'}\`.`,
+    '',
+    table(
+      [
+        'process',
+        'median req/s',
+        'min – max req/s',
+        'mean ms',
+        'p50 ms',
+        'p99 ms',
+        '× A req/s (paired)',
+        '× A p99 (paired)',
+        'requests',
+      ],
+      rows,
+    ),
+    ...(notes.length ? ['', ...notes.map((n) => `- note: ${n}`)] : []),
+  ].join('\n');
+  return { markdown, targets, bA, cA, bC };
+}
