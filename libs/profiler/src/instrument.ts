@@ -10,8 +10,6 @@ interface Binding {
   active: boolean;
 }
 
-type BoundRunner = QueryRunner & { [BINDING]?: Binding };
-
 /** The `query` method of a TypeORM QueryRunner. */
 type QueryFn = (
   sql: string,
@@ -52,11 +50,16 @@ export function dialectOf(type: string): SqlDialect | undefined {
 }
 
 /**
- * Instruments a DataSource: every QueryRunner its driver creates from now on (repositories,
- * query builders, `dataSource.query`, transactions, replicas) gets a `query` that goes through
- * `handle`. Wrapping `QueryRunner.query` was chosen by measurement over a TypeORM subscriber
- * (1 ms resolution, no pool-wait split) and driver-level hooks (one per driver):
- * bench/profiler/hooks.mjs. Returns the function that undoes it.
+ * Instruments a DataSource: every statement of its QueryRunners (repositories, query builders,
+ * `dataSource.query`, transactions, replicas) goes through `handle`. Wrapping `QueryRunner.query`
+ * was chosen by measurement over a TypeORM subscriber (1 ms resolution, no pool-wait split) and
+ * driver-level hooks (one per driver): bench/profiler/hooks.mjs.
+ *
+ * The wrapper sits on the runner class's prototype, once per class, and finds the DataSource's
+ * binding through `runner.driver`: no per-runner closure or own property (runners are created per
+ * repository call, and extra own properties made TypeORM's runner code slower), runners created
+ * before `attach` are covered, and other DataSources of the same driver class pass straight
+ * through. Returns the function that undoes it.
  * @internal
  */
 export function instrumentDataSource(
@@ -64,49 +67,60 @@ export function instrumentDataSource(
   dialect: SqlDialect,
   handle: StatementHandler,
 ): { source: InstrumentedSource; detach: () => void } {
-  const driver = dataSource.driver as unknown as Record<string, unknown> & {
+  const driver = dataSource.driver as unknown as Bound & {
     createQueryRunner: (mode: 'master' | 'slave') => QueryRunner;
   };
-  const hadOwn = Object.prototype.hasOwnProperty.call(driver, 'createQueryRunner');
-  const create = driver.createQueryRunner;
   const source: InstrumentedSource = {
     dataSource,
     dialect,
     fingerprints: new FingerprintCache(dialect),
     pooled: dialect !== 'sqlite',
-    createUnrecordedRunner: () => create.call(driver, 'master'),
+    createUnrecordedRunner: () => {
+      const runner = driver.createQueryRunner('master') as QueryRunner & Unrecorded;
+      runner[UNRECORDED] = true;
+      return runner;
+    },
   };
-  // Runners may outlive an attach (SQLite drivers hand out one shared runner for the life of the
-  // DataSource), so a runner's wrapper reads its binding on every call: detaching switches the
-  // binding off, attaching again rebinds the same wrapper instead of stacking a second one.
+  // Creating a runner does not connect; SQLite drivers return their one shared runner.
+  patchPrototype(driver.createQueryRunner('master'));
   const binding: Binding = { source, handle, active: true };
-  const patched = function (this: unknown, mode: 'master' | 'slave'): QueryRunner {
-    const runner = create.call(this, mode) as BoundRunner;
-    if (runner[BINDING] === undefined) {
-      const original = runner.query as QueryFn;
-      runner.query = function profiledQuery(
-        this: BoundRunner,
-        sql: string,
-        parameters?: unknown[],
-        useStructuredResult?: boolean,
-      ) {
-        const bound = this[BINDING];
-        return bound?.active
-          ? bound.handle(bound.source, this, original, sql, parameters, useStructuredResult)
-          : original.call(this, sql, parameters, useStructuredResult);
-      } as QueryRunner['query'];
-    }
-    runner[BINDING] = binding;
-    return runner;
-  };
-  driver.createQueryRunner = patched;
+  driver[BINDING] = binding;
   return {
     source,
     detach: () => {
       binding.active = false;
-      if (driver.createQueryRunner !== patched) return;
-      if (hadOwn) driver.createQueryRunner = create;
-      else delete (driver as Record<string, unknown>).createQueryRunner;
+      if (driver[BINDING] === binding) driver[BINDING] = undefined;
     },
   };
+}
+
+const ORIGINAL = Symbol('nest-perf.profiler.original');
+const UNRECORDED = Symbol('nest-perf.profiler.unrecorded');
+
+type Bound = { [BINDING]?: Binding };
+type Unrecorded = { [UNRECORDED]?: true };
+type Patched = QueryFn & { [ORIGINAL]?: QueryFn };
+
+function patchPrototype(runner: QueryRunner): void {
+  let owner: object | null = Object.getPrototypeOf(runner);
+  while (owner && !Object.prototype.hasOwnProperty.call(owner, 'query')) {
+    owner = Object.getPrototypeOf(owner);
+  }
+  if (!owner) throw new Error('QueryProfiler: this TypeORM QueryRunner has no query method');
+  const target = owner as { query: Patched };
+  if (target.query[ORIGINAL]) return;
+  const original = target.query;
+  const profiledQuery: Patched = function (
+    this: QueryRunner & { driver: Bound } & Unrecorded,
+    sql: string,
+    parameters?: unknown[],
+    useStructuredResult?: boolean,
+  ) {
+    const bound = this.driver[BINDING];
+    return bound !== undefined && bound.active && this[UNRECORDED] === undefined
+      ? bound.handle(bound.source, this, original, sql, parameters, useStructuredResult)
+      : original.call(this, sql, parameters, useStructuredResult);
+  };
+  profiledQuery[ORIGINAL] = original;
+  target.query = profiledQuery;
 }

@@ -1,7 +1,5 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
-import { QueryProfilerRouteGuard } from './profiler.guard';
-import { QueryProfilerInterceptor } from './profiler.interceptor';
+import { DiscoveryModule } from '@nestjs/core';
 import { QueryProfilerMiddleware } from './profiler.middleware';
 import { ConfigurableModuleClass } from './profiler.module-definition';
 import { QueryProfilerService } from './profiler.service';
@@ -21,12 +19,7 @@ import { QueryProfilerService } from './profiler.service';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [
-    QueryProfilerService,
-    QueryProfilerMiddleware,
-    { provide: APP_GUARD, useClass: QueryProfilerRouteGuard },
-    { provide: APP_INTERCEPTOR, useClass: QueryProfilerInterceptor },
-  ],
+  providers: [QueryProfilerService, QueryProfilerMiddleware],
   exports: [QueryProfilerService],
 })
 export class QueryProfilerModule extends ConfigurableModuleClass implements NestModule {

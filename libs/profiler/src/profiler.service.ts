@@ -1,11 +1,19 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
 import type { Workload, WorkloadDialect } from '@nest-perf/core';
 import type { DataSource } from 'typeorm';
 import type { QueryProfilerOptions } from './interfaces/profiler-options.interface';
 import type { NPlusOneReport } from './n-plus-one';
 import { MODULE_OPTIONS_TOKEN } from './profiler.module-definition';
 import { QueryProfiler } from './query-profiler';
+import { ROUTE_TEMPLATE } from './request-record';
 import type { QueryProfilerSummary } from './query-profiler';
 import type { QueryStats } from './query-stats';
 import type { SlowQuery } from './slow-queries';
@@ -27,6 +35,7 @@ export class QueryProfilerService implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(MODULE_OPTIONS_TOKEN) options: QueryProfilerOptions,
     private readonly discovery: DiscoveryService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {
     this.profiler = new QueryProfiler(options);
   }
@@ -42,6 +51,7 @@ export class QueryProfilerService implements OnModuleInit, OnApplicationShutdown
       );
     }
     for (const dataSource of targets) this.profiler.attach(dataSource);
+    this.nameFastifyRoutes();
     if (workloadFile?.intervalMs) {
       this.timer = setInterval(() => void this.saveWorkload(), workloadFile.intervalMs);
       this.timer.unref();
@@ -99,6 +109,26 @@ export class QueryProfilerService implements OnModuleInit, OnApplicationShutdown
     }
   }
 
+  // On Fastify the middleware sees only the raw Node request, which carries no route. A hook
+  // (added before Fastify is ready, so it applies to every route) copies the template onto it.
+  private nameFastifyRoutes(): void {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter?.getType?.() !== 'fastify') return;
+    const fastify = adapter.getInstance<FastifyLike>();
+    try {
+      fastify.addHook('onRequest', (request, _reply, done) => {
+        const url = request.routeOptions?.url;
+        if (typeof url === 'string') request.raw[ROUTE_TEMPLATE] = url;
+        done();
+      });
+    } catch (error) {
+      this.logger.warn(
+        `could not add a Fastify onRequest hook (${String(error)}); Fastify statements are ` +
+          'attributed to (unmatched)',
+      );
+    }
+  }
+
   private discoverDataSources(): DataSource[] {
     const found = new Set<DataSource>();
     for (const wrapper of this.discovery.getProviders()) {
@@ -107,6 +137,17 @@ export class QueryProfilerService implements OnModuleInit, OnApplicationShutdown
     }
     return [...found];
   }
+}
+
+interface FastifyLike {
+  addHook(
+    name: 'onRequest',
+    hook: (
+      request: { routeOptions?: { url?: unknown }; raw: Record<symbol, unknown> },
+      reply: unknown,
+      done: () => void,
+    ) => void,
+  ): unknown;
 }
 
 function isDataSource(value: unknown): value is DataSource {

@@ -42,9 +42,17 @@ export class RequestRecord {
   /** `Server-Timing` entry: `db;dur=12.4;desc="7 queries"`. */
   serverTiming(): string {
     const n = this.queries;
-    return `db;dur=${(Math.round(this.dbMs * 10) / 10).toFixed(1)};desc="${n} ${n === 1 ? 'query' : 'queries'}"`;
+    const tenths = Math.round(this.dbMs * 10);
+    return `db;dur=${Math.floor(tenths / 10)}.${tenths % 10};desc="${n} ${n === 1 ? 'query' : 'queries'}"`;
   }
 }
+
+/**
+ * Where a Fastify `onRequest` hook leaves the matched route template on the raw Node request,
+ * which is all the profiler's middleware sees on Fastify.
+ * @internal
+ */
+export const ROUTE_TEMPLATE = Symbol('nest-perf.routeTemplate');
 
 /**
  * The route template of a request as the HTTP framework matched it: Express `req.route.path`
@@ -53,8 +61,14 @@ export class RequestRecord {
  */
 export function routeTemplateOf(request: unknown): string | undefined {
   const req = request as
-    | { route?: { path?: unknown }; routeOptions?: { url?: unknown }; routerPath?: unknown }
+    | {
+        route?: { path?: unknown };
+        routeOptions?: { url?: unknown };
+        routerPath?: unknown;
+        [ROUTE_TEMPLATE]?: string;
+      }
     | undefined;
-  const path = req?.route?.path ?? req?.routeOptions?.url ?? req?.routerPath;
+  const path =
+    req?.[ROUTE_TEMPLATE] ?? req?.route?.path ?? req?.routeOptions?.url ?? req?.routerPath;
   return typeof path === 'string' && path.length > 0 ? path : undefined;
 }

@@ -1,12 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PerfRequestContext } from '@nest-perf/core';
-import onHeaders from 'on-headers';
 import type { QueryProfiler } from './query-profiler';
+import type { RequestRecord } from './request-record';
+
+type WriteHead = (...args: unknown[]) => ServerResponse;
+type Tracked = ServerResponse & { [TRACKING]?: Tracking };
+
+/** What a tracked response carries: one property, so responses keep one extra shape. */
+interface Tracking {
+  readonly profiler: QueryProfiler;
+  readonly record: RequestRecord;
+  readonly previous: WriteHead;
+}
+
+const TRACKING = Symbol('nest-perf.profiler.tracking');
 
 /**
  * Opens the profiler's record of a request and arranges its end: just before the response
  * headers go out, the record is closed (N+1 reported, statements attributed to the route) and
- * `Server-Timing` is added; a request that ends without headers (client gone) is closed too.
+ * `Server-Timing` is added.
+ *
+ * The header hook puts one function shared by all responses in front of this response's
+ * `writeHead` (chaining to whatever was there), with its state in a single property. on-headers
+ * did the same with three closures per response, and a `close` listener for requests that end
+ * without headers cost more than it saved: together ~8 µs per request in the sample app's CPU
+ * profile. A request whose client leaves before any header is written is not attributed to its
+ * route (its statements still count in every statistic).
  * @internal
  */
 export function trackRequest(
@@ -16,8 +35,18 @@ export function trackRequest(
   response: ServerResponse | undefined,
 ): void {
   const record = profiler.openRequest(context, request);
-  if (!response || typeof response.setHeader !== 'function') return;
-  onHeaders(response, function (this: ServerResponse) {
+  if (!response || typeof response.writeHead !== 'function') return;
+  const tracked = response as Tracked;
+  tracked[TRACKING] = { profiler, record, previous: response.writeHead as WriteHead };
+  tracked.writeHead = writeHeadWithTiming as ServerResponse['writeHead'];
+}
+
+function writeHeadWithTiming(this: Tracked, ...args: unknown[]): ServerResponse {
+  const tracking = this[TRACKING] as Tracking;
+  // Put the previous writeHead back first, so that a re-entrant call cannot loop.
+  this.writeHead = tracking.previous as ServerResponse['writeHead'];
+  if (!this.headersSent) {
+    const { profiler, record } = tracking;
     profiler.closeRequest(record);
     if (profiler.options.serverTiming) {
       const entry = record.serverTiming();
@@ -27,8 +56,8 @@ export function trackRequest(
         existing === undefined || existing === '' ? entry : `${String(existing)}, ${entry}`,
       );
     }
-  });
-  response.once('close', () => profiler.closeRequest(record));
+  }
+  return tracking.previous.apply(this, args);
 }
 
 /** @internal The method of a Node request. */
