@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { parseWorkload } from '@nest-perf/core';
-import { QueryProfilerService } from '@nest-perf/profiler';
+import { QueryProfiler, QueryProfilerService } from '@nest-perf/profiler';
 import type { QueryStats } from '@nest-perf/profiler';
 import Ajv from 'ajv';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
-import { DIALECTS, scratchDatabase, ScratchDatabase } from './support/databases';
+import { DataSource } from 'typeorm';
+import { DIALECTS, scratchDatabase, ScratchDatabase, TEST_POSTGRES_URL } from './support/databases';
 import { bootSampleApp } from './support/sample-app';
 import { profilerFixture } from './fixtures/profiler-fixture';
 
@@ -370,3 +370,30 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<v
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('query profiler timing on a Postgres pool', () => {
+  it('does not count the wait for a pooled connection as statement time', async () => {
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: TEST_POSTGRES_URL,
+      extra: { max: 1 },
+    }).initialize();
+    const profiler = new QueryProfiler();
+    try {
+      profiler.attach(dataSource);
+      const started = performance.now();
+      await Promise.all([1, 2].map(() => dataSource.query('SELECT pg_sleep(0.05)')));
+      const wall = performance.now() - started;
+      const [row] = profiler.stats();
+      expect(row.count).toBe(2);
+      // One connection: the second statement waited ~50 ms for it, then both ran ~50 ms. Timed
+      // with the wait, the second would take about twice as long as the first.
+      expect(wall).toBeGreaterThanOrEqual(100);
+      const other = row.totalMs - row.maxMs;
+      expect(row.maxMs).toBeLessThan(other * 1.5);
+    } finally {
+      profiler.close();
+      await dataSource.destroy();
+    }
+  });
+});

@@ -6,9 +6,10 @@
 //      (bench/profiler/otel-register.cjs preloaded with `node -r`)
 // against an endpoint that runs 5 SQL statements, userIds varied. Per round: req/s, p50, p99.
 // Reported: medians, and the medians of the per-round ratios B/A and C/A.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { median, rotate, sleep, ROOT, HERE, BENCH_DB_URL, ensureDataset } from './shared.mjs';
@@ -17,6 +18,12 @@ import { table, fmtInt, fmtRatio, target } from './report.mjs';
 export const DEFAULT_PATH = '/users/:id/summary';
 const MAIN = join(ROOT, 'apps/sample/dist/main.js');
 const OTEL_REGISTER = join(HERE, 'otel-register.cjs');
+
+/** Pin the apps to CPU 0 and this process (autocannon) to CPU 1, when taskset and 2+ CPUs exist. */
+const PIN =
+  process.env.BENCH_PIN !== '0' &&
+  availableParallelism() >= 2 &&
+  spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
 const APPS = [
   { id: 'A', name: 'A: PROFILER=off', env: { PROFILER: 'off' } },
@@ -66,7 +73,12 @@ async function startApp(app) {
   };
   delete env.REDIS_URL; // in-process cache only
   const args = [...(app.otel ? ['-r', OTEL_REGISTER] : []), MAIN];
-  const child = spawn(process.execPath, args, {
+  // Pinned to CPU 0 (the load generator runs on CPU 1): the app under test never shares its
+  // core with autocannon, which otherwise moved per-round req/s by up to a third.
+  const [command, argv] = PIN
+    ? ['taskset', ['-c', '0', process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, argv, {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -22,7 +22,12 @@ export interface InstrumentedSource {
   readonly dataSource: DataSource;
   readonly dialect: SqlDialect;
   readonly fingerprints: FingerprintCache;
-  /** Whether runners acquire pooled connections (so the wait is excluded from statement time). */
+  /**
+   * Whether runners acquire pooled connections: then a runner without a connection acquires it
+   * before its statement is timed, so that the wait is not statement time. (Skipping that step
+   * when the pool shows an idle client is wrong: concurrent statements all see the same idle
+   * client, and all but one then wait inside the timed call.)
+   */
   readonly pooled: boolean;
   /** A QueryRunner whose statements are not recorded (for the profiler's own EXPLAINs). */
   createUnrecordedRunner(): QueryRunner;
