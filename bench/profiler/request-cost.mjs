@@ -1,7 +1,7 @@
-// Where the profiler's per-request cost goes: the sample app with PROFILER=off and =on under the
-// same autocannon load, each with `node --cpu-prof`; self time per request, grouped into the
-// request context's AsyncLocalStorage hooks (Node's promise hooks), the profiler's own code, GC
-// and the rest. Run by hand (it profiles, so its absolute figures are inflated):
+// Where the profiler's per-request cost goes: the sample app with PROFILER=off, with PROFILER=off
+// plus one AsyncLocalStorage context per request (als-only.cjs), and with PROFILER=on, under the
+// same autocannon load, each with `node --cpu-prof`; self time per request, grouped into Node's
+// AsyncLocalStorage machinery (promise hooks), the profiler's own code, GC and the rest. Run by hand (it profiles, so its absolute figures are inflated):
 //   node bench/profiler/request-cost.mjs [seconds=10]
 // Needs the bench database (run the HTTP section once first).
 import { spawn } from 'node:child_process';
@@ -35,10 +35,15 @@ function groupOf(frame) {
   return 'everything else';
 }
 
-async function profile(profiler, port, dir) {
+async function profile({ profiler, preload }, port, dir) {
   const child = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(ROOT, 'apps/sample/dist/main.js')],
+    [
+      ...(preload ? ['-r', preload] : []),
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      join(ROOT, 'apps/sample/dist/main.js'),
+    ],
     {
       env: { ...process.env, DATABASE_URL: BENCH_DB_URL, PORT: String(port), PROFILER: profiler },
       stdio: 'ignore',
@@ -81,27 +86,38 @@ async function profile(profiler, port, dir) {
 
 const sum = (m) => [...m.values()].reduce((a, b) => a + b, 0);
 
+const VARIANTS = [
+  { name: 'PROFILER=off', profiler: 'off' },
+  {
+    name: 'off + AsyncLocalStorage per request',
+    profiler: 'off',
+    preload: join(ROOT, 'bench/profiler/als-only.cjs'),
+  },
+  { name: 'PROFILER=on', profiler: 'on' },
+];
+
 const dir = mkdtempSync(join(tmpdir(), 'np-request-cost-'));
 try {
-  const off = await profile('off', 3961, join(dir, 'off'));
-  const on = await profile('on', 3962, join(dir, 'on'));
-  const perRequest = (run, group) => (run.groups.get(group) ?? 0) / run.requests;
-  const rows = ['AsyncLocalStorage hooks', 'nest-perf profiler', 'GC', 'everything else'];
-  console.log(
-    `| CPU µs per request (self time, --cpu-prof) | PROFILER=off | PROFILER=on | on − off |`,
-  );
-  console.log('| --- | --- | --- | --- |');
-  for (const group of rows) {
-    const a = perRequest(off, group);
-    const b = perRequest(on, group);
-    console.log(`| ${group} | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b - a).toFixed(1)} |`);
+  const runs = [];
+  for (const [i, variant] of VARIANTS.entries()) {
+    runs.push(await profile(variant, 3961 + i, join(dir, String(i))));
   }
-  const a = off.total / off.requests;
-  const b = on.total / on.requests;
+  const perRequest = (run, group) => (run.groups.get(group) ?? 0) / run.requests;
+  const groups = ['AsyncLocalStorage hooks', 'nest-perf profiler', 'GC', 'everything else'];
   console.log(
-    `| total | ${a.toFixed(1)} | ${b.toFixed(1)} | ${(b - a).toFixed(1)} (${((b / a - 1) * 100).toFixed(1)}%) |`,
+    `| CPU µs per request (self time, --cpu-prof) | ${VARIANTS.map((v) => v.name).join(' | ')} |`,
   );
-  console.log(`\n${seconds} s of load each; req/s while profiled: off ${off.rps}, on ${on.rps}.`);
+  console.log(`| --- | ${VARIANTS.map(() => '---').join(' | ')} |`);
+  for (const group of groups) {
+    console.log(`| ${group} | ${runs.map((r) => perRequest(r, group).toFixed(1)).join(' | ')} |`);
+  }
+  const totals = runs.map((r) => r.total / r.requests);
+  console.log(
+    `| total | ${totals.map((t, i) => `${t.toFixed(1)}${i ? ` (${((t / totals[0] - 1) * 100).toFixed(1)}%)` : ''}`).join(' | ')} |`,
+  );
+  console.log(
+    `\n${seconds} s of load each; req/s while profiled: ${runs.map((r, i) => `${VARIANTS[i].name} ${r.rps}`).join(', ')}.`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -43,9 +43,28 @@ export function currentRequestContext(): PerfRequestContext | undefined {
   return storage.getStore();
 }
 
+// A class so that `slots` is created on first use: most requests never need it.
+class RequestContext implements PerfRequestContext {
+  private slotMap: Map<unknown, unknown> | undefined;
+
+  constructor(
+    readonly method: string,
+    public route: string | undefined,
+    readonly startedAt: number,
+  ) {}
+
+  get slots(): Map<unknown, unknown> {
+    return (this.slotMap ??= new Map());
+  }
+}
+
+const UPPER_CASE = /^[A-Z]+$/;
+
 /** A fresh context for a request that has just arrived. */
 export function createRequestContext(method: string, route?: string): PerfRequestContext {
-  return { method: method.toUpperCase(), route, startedAt: performance.now(), slots: new Map() };
+  // Node reports methods in upper case already; avoid a new string per request.
+  const normalized = UPPER_CASE.test(method) ? method : method.toUpperCase();
+  return new RequestContext(normalized, route, performance.now());
 }
 
 /** Runs `fn` with `context` as the current request context for it and everything it starts. */

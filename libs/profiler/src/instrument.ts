@@ -121,7 +121,7 @@ function patchPrototype(runner: QueryRunner): void {
     parameters?: unknown[],
     useStructuredResult?: boolean,
   ) {
-    const bound = this.driver[BINDING];
+    const bound = this.driver?.[BINDING];
     return bound !== undefined && bound.active && this[UNRECORDED] === undefined
       ? bound.handle(bound.source, this, original, sql, parameters, useStructuredResult)
       : original.call(this, sql, parameters, useStructuredResult);

@@ -27,6 +27,8 @@ import type { FingerprintRuns } from './request-record';
 import { sanitizeParams, SlowQueryBuffer } from './slow-queries';
 import type { SlowQuery } from './slow-queries';
 
+type ProfiledContext = PerfRequestContext & { [key: symbol]: RequestRecord | undefined };
+
 /** One statement on its way through the profiler. */
 interface Statement {
   readonly source: InstrumentedSource;
@@ -78,6 +80,8 @@ export class QueryProfiler {
   private slowCount = 0;
   private since = new Date();
   private failures = 0;
+  // Each profiler keeps its request record on the context under a key of its own.
+  private readonly recordKey = Symbol('nest-perf.profiler.record');
 
   constructor(options?: QueryProfilerOptions) {
     this.options = resolveProfilerOptions(options);
@@ -193,13 +197,13 @@ export class QueryProfiler {
   /** @internal Starts this profiler's record of a request (called by the middleware). */
   openRequest(context: PerfRequestContext, request: unknown): RequestRecord {
     const record = new RequestRecord(context, request);
-    context.slots.set(this, record);
+    (context as ProfiledContext)[this.recordKey] = record;
     return record;
   }
 
   /** @internal This profiler's record of a request, if it has one. */
   recordOf(context: PerfRequestContext): RequestRecord | undefined {
-    return context.slots.get(this) as RequestRecord | undefined;
+    return (context as ProfiledContext)[this.recordKey];
   }
 
   /** @internal Ends a request: attributes its statements to its route, reports N+1. */
@@ -209,7 +213,7 @@ export class QueryProfiler {
     try {
       const context = record.context;
       context.route ??= routeTemplateOf(record.request);
-      const route = describeRoute(context);
+      const route = this.labelOf(context);
       for (const runs of record.runs.values()) {
         runs.row.addRoute(route, runs.count);
         if (runs.nPlusOne) this.reports.add(route, runs, () => this.hintFor(runs));
@@ -217,6 +221,22 @@ export class QueryProfiler {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  // "GET /tasks/:id" per (route, method), built once: the route strings come from the router and
+  // are the same objects every time, so this lookup hashes nothing new.
+  private readonly labels = new Map<string, Record<string, string>>();
+
+  private labelOf(context: PerfRequestContext): string {
+    const route = context.route;
+    if (route === undefined) return describeRoute(context);
+    let byMethod = this.labels.get(route);
+    if (byMethod === undefined) {
+      if (this.labels.size >= 10_000) this.labels.clear();
+      byMethod = Object.create(null) as Record<string, string>;
+      this.labels.set(route, byMethod);
+    }
+    return (byMethod[context.method] ??= describeRoute(context));
   }
 
   // The per-statement path. An arrow function so that it can be handed to the instrumentation.
@@ -233,7 +253,7 @@ export class QueryProfiler {
       const fp = source.fingerprints.get(sql);
       const row = this.stats_.rowFor(fp, source.dialect);
       const context = currentRequestContext();
-      const record = context && (context.slots.get(this) as RequestRecord | undefined);
+      const record = context && (context as ProfiledContext)[this.recordKey];
       const runs = record?.runsOf(fp, row);
       statement = { source, sql, params, fp, row, record, runs };
       if (runs !== undefined && ++runs.count === this.options.nPlusOne.threshold) {
@@ -244,36 +264,38 @@ export class QueryProfiler {
       this.fail(error);
       return original.call(runner, sql, params, structured);
     }
-    if (source.pooled && runner.databaseConnection === undefined) {
-      // Wait for a pooled connection first: pool waits are not statement time.
-      return runner.connect().then(
-        () => this.timed(statement, runner, original, structured),
-        (error: unknown) => {
-          this.finish(statement, 0, error);
-          throw error;
-        },
-      );
-    }
-    return this.timed(statement, runner, original, structured);
+    // Pooled runners without a connection acquire it before the clock starts: pool waits are not
+    // statement time.
+    const acquireFirst = source.pooled && runner.databaseConnection === undefined;
+    return this.run(statement, runner, original, structured, acquireFirst);
   };
 
-  private timed(
+  // One async function rather than promise chains: no closures per statement.
+  private async run(
     statement: Statement,
     runner: QueryRunner,
     original: (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>,
     structured: boolean | undefined,
+    acquireFirst: boolean,
   ): Promise<unknown> {
-    const start = performance.now();
-    return original.call(runner, statement.sql, statement.params, structured).then(
-      (result) => {
-        this.finish(statement, performance.now() - start, undefined);
-        return result;
-      },
-      (error: unknown) => {
-        this.finish(statement, performance.now() - start, error);
+    if (acquireFirst) {
+      try {
+        await runner.connect();
+      } catch (error) {
+        this.finish(statement, 0, error);
         throw error;
-      },
-    );
+      }
+    }
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = await original.call(runner, statement.sql, statement.params, structured);
+    } catch (error) {
+      this.finish(statement, performance.now() - start, error);
+      throw error;
+    }
+    this.finish(statement, performance.now() - start, undefined);
+    return result;
   }
 
   private finish(statement: Statement, ms: number, error: unknown): void {

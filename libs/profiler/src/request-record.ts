@@ -68,7 +68,8 @@ export function routeTemplateOf(request: unknown): string | undefined {
         [ROUTE_TEMPLATE]?: string;
       }
     | undefined;
-  const path =
-    req?.[ROUTE_TEMPLATE] ?? req?.route?.path ?? req?.routeOptions?.url ?? req?.routerPath;
+  if (req === undefined) return undefined;
+  // Express first (the common case); Fastify's raw request carries the hook's symbol.
+  const path = req.route?.path ?? req[ROUTE_TEMPLATE] ?? req.routeOptions?.url ?? req.routerPath;
   return typeof path === 'string' && path.length > 0 ? path : undefined;
 }

@@ -3,7 +3,7 @@ import type { PerfRequestContext } from '@nest-perf/core';
 import type { QueryProfiler } from './query-profiler';
 import type { RequestRecord } from './request-record';
 
-type WriteHead = (...args: unknown[]) => ServerResponse;
+type WriteHead = (a: unknown, b: unknown, c: unknown) => ServerResponse;
 type Tracked = ServerResponse & { [TRACKING]?: Tracking };
 
 /** What a tracked response carries: one property, so responses keep one extra shape. */
@@ -41,7 +41,8 @@ export function trackRequest(
   tracked.writeHead = writeHeadWithTiming as ServerResponse['writeHead'];
 }
 
-function writeHeadWithTiming(this: Tracked, ...args: unknown[]): ServerResponse {
+// writeHead(statusCode[, statusMessage][, headers]): passed on as three arguments (no rest array).
+function writeHeadWithTiming(this: Tracked, a: unknown, b: unknown, c: unknown): ServerResponse {
   const tracking = this[TRACKING] as Tracking;
   // Put the previous writeHead back first, so that a re-entrant call cannot loop.
   this.writeHead = tracking.previous as ServerResponse['writeHead'];
@@ -57,7 +58,7 @@ function writeHeadWithTiming(this: Tracked, ...args: unknown[]): ServerResponse 
       );
     }
   }
-  return tracking.previous.apply(this, args);
+  return tracking.previous.call(this, a, b, c);
 }
 
 /** @internal The method of a Node request. */
