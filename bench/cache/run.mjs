@@ -2,7 +2,6 @@
 // Cache benchmark: `npm run bench:cache` (builds first), or
 // `node --expose-gc bench/cache/run.mjs [--quick] [--only hit,l2,stampede,memory]`.
 // Prints markdown (progress goes to stderr) and writes it to bench/cache/results.md.
-import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineMarkdown } from './report.mjs';
@@ -11,6 +10,7 @@ import { runHitLatency } from './hit-latency.mjs';
 import { runL2Throughput } from './l2-throughput.mjs';
 import { runStampede } from './stampede.mjs';
 import { runMemory } from './memory.mjs';
+import { writeResults } from '../write-results.mjs';
 
 const SECTIONS = {
   hit: runHitLatency,
@@ -60,18 +60,4 @@ for (const name of only) {
 }
 parts.push('', `_total run time ${((performance.now() - started) / 1000).toFixed(0)} s_`, '');
 
-// Formatted with the repo's prettier settings, so results.md passes `npm run lint` as written.
-const prettier = await import('prettier');
-const config = (await prettier.resolveConfig(out)) ?? {};
-const markdown = await prettier.format(parts.join('\n'), { ...config, parser: 'markdown' });
-writeFileSync(out, markdown);
-process.stdout.write(markdown);
-console.error(`written to ${out}`);
-
-// Everything should be closed by now and the process exit by itself. If not, say what is still open.
-setTimeout(() => {
-  console.error(
-    `warning: still running 5 s after the end; open: ${process.getActiveResourcesInfo().join(', ')}`,
-  );
-  process.exit(process.exitCode ?? 1);
-}, 5_000).unref();
+await writeResults(out, parts);

@@ -3,7 +3,6 @@
 // `node --expose-gc bench/profiler/run.mjs [--quick] [--only http,statement,hooks,pagination]
 // [--http-path /users/:id/summary]`. Prints markdown (progress on stderr) and writes it to
 // bench/profiler/results.md.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HERE, loadProfiler } from './shared.mjs';
 import { machineMarkdown, check } from './report.mjs';
@@ -11,6 +10,7 @@ import { runHttp, DEFAULT_PATH } from './http.mjs';
 import { runStatementCost } from './statement-cost.mjs';
 import { runHooks } from './hooks.mjs';
 import { runPagination } from './pagination.mjs';
+import { writeResults } from '../write-results.mjs';
 
 const SECTIONS = {
   http: runHttp,
@@ -78,18 +78,4 @@ const parts = [
   '',
 ];
 
-// Formatted with the repo's prettier settings, so results.md passes `npm run lint` as written.
-const prettier = await import('prettier');
-const config = (await prettier.resolveConfig(out)) ?? {};
-const markdown = await prettier.format(parts.join('\n'), { ...config, parser: 'markdown' });
-writeFileSync(out, markdown);
-process.stdout.write(markdown);
-console.error(`written to ${out}`);
-
-// Everything should be closed by now and the process exit by itself. If not, say what is still open.
-setTimeout(() => {
-  console.error(
-    `warning: still running 5 s after the end; open: ${process.getActiveResourcesInfo().join(', ')}`,
-  );
-  process.exit(process.exitCode ?? 1);
-}, 5_000).unref();
+await writeResults(out, parts);
