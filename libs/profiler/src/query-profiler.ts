@@ -1,15 +1,9 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
-import {
-  BACKGROUND_ROUTE,
-  currentRequestContext,
-  describeRoute,
-  WORKLOAD_VERSION,
-} from '@nest-perf/core';
+import { BACKGROUND_ROUTE, currentRequestContext, describeRoute } from '@nest-perf/core';
 import type { PerfRequestContext, Workload, WorkloadDialect } from '@nest-perf/core';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { applicationCallSite } from './call-site';
+import { explainInto } from './explain';
 import type { Fingerprint, SqlDialect } from './fingerprint';
 import { nPlusOneHint } from './hints';
 import { dialectOf, instrumentDataSource } from './instrument';
@@ -25,6 +19,7 @@ import type { FingerprintRow, QueryStats } from './query-stats';
 import { RequestRecord, routeTemplateOf } from './request-record';
 import type { FingerprintRuns } from './request-record';
 import { sanitizeParams, SlowQueryBuffer } from './slow-queries';
+import { workloadOf, writeWorkloadFile } from './workload-file';
 import type { SlowQuery } from './slow-queries';
 
 type ProfiledContext = PerfRequestContext & { [key: symbol]: RequestRecord | undefined };
@@ -159,29 +154,12 @@ export class QueryProfiler {
    */
   exportWorkload(dialect?: WorkloadDialect): Workload {
     const wanted = dialect ?? this.attached.values().next().value?.source.dialect ?? 'postgres';
-    const queries = this.stats_
-      .all()
-      .filter((row) => row.dialect === wanted && row.kind !== 'transaction' && row.count > 0)
-      .sort((a, b) => b.totalMs - a.totalMs)
-      .map((row) => ({
-        fingerprint: row.id,
-        sql: row.sql,
-        calls: row.count,
-        totalMs: round(row.totalMs),
-        meanMs: round(row.totalMs / row.count),
-        ...(row.sampleParams ? { sampleParams: row.sampleParams } : {}),
-      }));
-    return { version: WORKLOAD_VERSION, dialect: wanted, queries };
+    return workloadOf(this.stats_.all(), wanted);
   }
 
   /** Writes {@link exportWorkload} to `path` atomically (temp file + rename); returns the path. */
-  async writeWorkload(path: string, dialect?: WorkloadDialect): Promise<string> {
-    const target = resolve(path);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(this.exportWorkload(dialect), null, 2)}\n`);
-    await rename(temp, target);
-    return target;
+  writeWorkload(path: string, dialect?: WorkloadDialect): Promise<string> {
+    return writeWorkloadFile(path, this.exportWorkload(dialect));
   }
 
   /** Forgets all statistics, slow queries and N+1 reports. */
@@ -354,27 +332,7 @@ export class QueryProfiler {
     ) {
       this.explained.add(row.id);
       // Off the request path: after the current I/O callbacks, on a connection of its own.
-      setImmediate(() => void this.explain(source, sql, params, row));
-    }
-  }
-
-  private async explain(
-    source: InstrumentedSource,
-    sql: string,
-    params: unknown[] | undefined,
-    row: FingerprintRow,
-  ): Promise<void> {
-    let runner: QueryRunner | undefined;
-    try {
-      runner = source.createUnrecordedRunner();
-      const result = (await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)) as {
-        'QUERY PLAN': unknown;
-      }[];
-      row.explain = result[0]?.['QUERY PLAN'];
-    } catch (error) {
-      row.explain = { error: error instanceof Error ? error.message : String(error) };
-    } finally {
-      await runner?.release().catch(() => undefined);
+      setImmediate(() => void explainInto(row, source, sql, params));
     }
   }
 
