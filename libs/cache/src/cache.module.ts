@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { PERF_CACHE } from '@nest-perf/core';
 import { CacheExplorer } from './cache.explorer';
 import { ConfigurableModuleClass } from './cache.module-definition';
 import { PerfCacheService } from './cache.service';
@@ -19,7 +20,12 @@ import { PerfCacheService } from './cache.service';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [PerfCacheService, CacheExplorer],
-  exports: [PerfCacheService],
+  // PERF_CACHE lets other nest-perf libraries (health, metrics) find the cache without importing it.
+  providers: [
+    PerfCacheService,
+    CacheExplorer,
+    { provide: PERF_CACHE, useExisting: PerfCacheService },
+  ],
+  exports: [PerfCacheService, PERF_CACHE],
 })
 export class PerfCacheModule extends ConfigurableModuleClass {}

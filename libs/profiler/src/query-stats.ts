@@ -1,5 +1,5 @@
 import type { Fingerprint, SqlDialect, StatementKind } from './fingerprint';
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from '@nest-perf/core';
 
 /** Statistics of one normalized statement (fingerprint), as returned by `stats()`. */
 export interface QueryStats {

@@ -2,12 +2,13 @@
  * A latency histogram with bounded memory: logarithmic buckets 5% wide (so a percentile is within
  * about 2.5% of the true value), covering 1 µs to ~1000 s in 426 counters, allocated on the first
  * value. Node's built-in `perf_hooks.createHistogram()` (HDR) keeps ~25 KB per instance at
- * 2 significant digits over that range, too much for thousands of fingerprints.
- * @internal
+ * 2 significant digits over that range, too much for thousands of fingerprints. Shared by the
+ * nest-perf packages (query statistics, pool metrics); not meant for applications.
  */
 export class LatencyHistogram {
   private counts: Uint32Array | undefined;
   private total = 0;
+  private sum = 0;
   private min = Infinity;
   private max = 0;
 
@@ -16,6 +17,7 @@ export class LatencyHistogram {
     const counts = (this.counts ??= new Uint32Array(BUCKETS));
     counts[bucketOf(ms)]++;
     this.total++;
+    this.sum += ms;
     if (ms < this.min) this.min = ms;
     if (ms > this.max) this.max = ms;
   }
@@ -37,6 +39,19 @@ export class LatencyHistogram {
     return this.max;
   }
 
+  /** Count, mean, p50/p95/p99 and max in ms, rounded to µs (zeros when empty). */
+  summary(): LatencySummary {
+    const round = (ms: number) => Math.round(ms * 1000) / 1000;
+    return {
+      count: this.total,
+      meanMs: this.total === 0 ? 0 : round(this.sum / this.total),
+      p50Ms: round(this.quantile(0.5)),
+      p95Ms: round(this.quantile(0.95)),
+      p99Ms: round(this.quantile(0.99)),
+      maxMs: round(this.max),
+    };
+  }
+
   get count(): number {
     return this.total;
   }
@@ -51,6 +66,7 @@ export class LatencyHistogram {
     const counts = (this.counts ??= new Uint32Array(BUCKETS));
     for (let i = 0; i < BUCKETS; i++) counts[i] += other.counts[i];
     this.total += other.total;
+    this.sum += other.sum;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
   }
@@ -70,4 +86,14 @@ function bucketOf(ms: number): number {
 // Bucket i holds values in (MIN * G^(i-1), MIN * G^i]; report its geometric middle.
 function midpointOf(i: number): number {
   return MIN_MS * GROWTH ** (i - 0.5);
+}
+
+/** Count, mean, p50/p95/p99 and max of a {@link LatencyHistogram}, in ms (0 when empty). */
+export interface LatencySummary {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { LatencyHistogram } from './histogram';
+import { LatencyHistogram } from './latency-histogram';
 
 describe('LatencyHistogram', () => {
   it('is empty until the first value', () => {
