@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { TEST_POSTGRES_URL } from './support/databases';
 
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const DIR = join(__dirname, 'nest12');
@@ -14,7 +15,7 @@ describe('the libraries on NestJS 12', () => {
   beforeAll(() => {
     const scope = join(DIR, 'node_modules', '@nest-perf');
     mkdirSync(scope, { recursive: true });
-    for (const lib of ['core', 'cache', 'profiler']) {
+    for (const lib of ['core', 'cache', 'profiler', 'health']) {
       rmSync(join(scope, lib), { recursive: true, force: true });
       symlinkSync(join('..', '..', '..', '..', 'libs', lib), join(scope, lib), 'dir');
     }
@@ -58,5 +59,30 @@ describe('the libraries on NestJS 12', () => {
       routes: ['GET /owners/:owner'],
     });
     expect(result.serverTiming).toMatch(/^db;dur=\d+\.\d;desc="7 queries"$/);
+  });
+
+  it('boots PerfHealthModule on Terminus 12: /health answers with the pool and cache indicators', () => {
+    const output = execFileSync(process.execPath, ['--preserve-symlinks', 'health-boot.cjs'], {
+      cwd: DIR,
+      env: { ...process.env, NEST12_PG_URL: TEST_POSTGRES_URL },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const result = JSON.parse(output.trim().split('\n').pop()!);
+    expect(result.nestCore).toMatch(/^12\./);
+    expect(result.terminus).toMatch(/^12\./);
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({
+      status: 'ok',
+      info: {
+        database: { status: 'up', driver: 'better-sqlite3', pooled: false },
+        cache: { status: 'up' },
+      },
+    });
+    // Terminus 12's degraded state: saturated (the only connection busy) but still serving.
+    expect(result.postgres.idle).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(result.postgres.busy.status).toBe(200);
+    expect(result.postgres.busy.body.status).toBe('degraded');
+    expect(result.postgres.busy.body.details.postgres).toMatchObject({ status: 'degraded' });
   });
 });

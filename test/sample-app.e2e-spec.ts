@@ -594,6 +594,24 @@ describe.each(DIALECTS)('sample app on %s', (dialect) => {
     });
   });
 
+  describe('GET /health', () => {
+    it('reports the database pool, the cache and the heap as up', async () => {
+      const res = await http().get('/health').expect(200);
+      expect(res.body.status).toBe('ok');
+      expect(res.body.info.cache.status).toBe('up');
+      expect(res.body.info.memory.status).toBe('up');
+      const database = res.body.info.database;
+      expect(database.status).toBe('up');
+      if (dialect === 'postgres') {
+        expect(database).toMatchObject({ driver: 'postgres', waiting: 0 });
+        expect(database.max).toBeGreaterThan(0);
+        expect(database.acquireMs).toBeGreaterThanOrEqual(0);
+      } else {
+        expect(database).toMatchObject({ driver: 'better-sqlite3', pooled: false });
+      }
+    });
+  });
+
   describe('GET /', () => {
     it('lists the endpoints and example URLs that all return data', async () => {
       const res = await http().get('/').expect(200);

@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { APP_CONFIG } from './app.constants';
 import type { AppConfig } from './config/app-config';
 import { dataSourceOptions, openDatabase } from './database/database';
+import { HealthModule } from './health/health.module';
 import { IndexController, SampleLinks } from './index.controller';
 import { ResourcesModule } from './resources/resources.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -62,6 +63,7 @@ export class AppModule {
         TasksModule,
         UsersModule,
         ResourcesModule,
+        HealthModule,
       ],
       controllers: [IndexController],
       providers: [

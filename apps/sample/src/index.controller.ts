@@ -30,6 +30,7 @@ export const ENDPOINTS = [
   ['PATCH', '/tasks/:id', 'update topic, status and/or priority'],
   ['DELETE', '/tasks/:id', 'delete a task and everything generated for it'],
   ['GET', '/resources/:id/download', 'a download URL signed with a cached storage token'],
+  ['GET', '/health', 'database pool, cache and memory health (Terminus; 503 when down)'],
 ] as const;
 
 /** Finds real ids in the database so the example URLs return data. */
