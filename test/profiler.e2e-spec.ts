@@ -119,6 +119,11 @@ describe.each(DIALECTS)('query profiler on %s (Express)', (dialect) => {
     expect(profiler.summary().statements).toBeGreaterThan(10);
   });
 
+  it('enters the request context around the HTTP server, not through a Nest middleware', () => {
+    const listeners = (app.getHttpServer() as import('node:http').Server).listeners('request');
+    expect(listeners.map((l) => l.name)).toEqual(['inContext']);
+  });
+
   it('adds Server-Timing with the db time and statement count to every response', async () => {
     const task = await busiestTask();
     const res = await http().get(`/tasks/${task.id}/storyboards-naive`).expect(200);

@@ -1,8 +1,15 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import {
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
+import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { QueryProfilerMiddleware } from './profiler.middleware';
 import { ConfigurableModuleClass } from './profiler.module-definition';
 import { QueryProfilerService } from './profiler.service';
+import { hookServer } from './server-hook';
 
 /**
  * Times every SQL statement of the app's TypeORM DataSources, attributes it to its request, and
@@ -22,9 +29,32 @@ import { QueryProfilerService } from './profiler.service';
   providers: [QueryProfilerService, QueryProfilerMiddleware],
   exports: [QueryProfilerService],
 })
-export class QueryProfilerModule extends ConfigurableModuleClass implements NestModule {
+export class QueryProfilerModule
+  extends ConfigurableModuleClass
+  implements NestModule, OnApplicationShutdown
+{
+  private unhook: (() => void) | undefined;
+
+  constructor(
+    private readonly service: QueryProfilerService,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    super();
+  }
+
   configure(consumer: MiddlewareConsumer): void {
+    const profiler = this.service.profiler;
+    if (!profiler.options.enabled) return;
+    // The request context is entered around the HTTP server's request listeners (cheapest, and
+    // before everything else); the middleware is the fallback for adapters without one.
+    this.unhook = hookServer(profiler, this.adapterHost?.httpAdapter?.getHttpServer?.());
+    if (this.unhook) return;
     // '*' is the one wildcard Nest 10, 11 and 12 all accept for "every route" without a warning.
     consumer.apply(QueryProfilerMiddleware).forRoutes('*');
+  }
+
+  onApplicationShutdown(): void {
+    this.unhook?.();
+    this.unhook = undefined;
   }
 }
