@@ -192,7 +192,7 @@ export class QueryProfiler {
       const context = record.context;
       context.route ??= routeTemplateOf(record.request);
       const route = this.labelOf(context);
-      for (const runs of record.runs.values()) {
+      for (const runs of record.runs) {
         runs.row.addRoute(route, runs.count);
         if (runs.nPlusOne) this.reports.add(route, runs, () => this.hintFor(runs));
       }

@@ -21,7 +21,11 @@ export class RequestRecord {
   queries = 0;
   /** Their total time (pool waits excluded). */
   dbMs = 0;
-  readonly runs = new Map<string, FingerprintRuns>();
+  /**
+   * Per fingerprint: an array searched linearly, since a request runs a handful of distinct
+   * statements (cheaper to allocate and to search than a Map at that size).
+   */
+  readonly runs: FingerprintRuns[] = [];
   closed = false;
 
   constructor(
@@ -31,11 +35,13 @@ export class RequestRecord {
   ) {}
 
   runsOf(fp: Fingerprint, row: FingerprintRow): FingerprintRuns {
-    let runs = this.runs.get(fp.id);
-    if (runs === undefined) {
-      runs = { fp, row, count: 0, totalMs: 0, nPlusOne: false, callSite: undefined };
-      this.runs.set(fp.id, runs);
+    const all = this.runs;
+    const id = fp.id;
+    for (let i = 0; i < all.length; i++) {
+      if (all[i].fp.id === id) return all[i];
     }
+    const runs = { fp, row, count: 0, totalMs: 0, nPlusOne: false, callSite: undefined };
+    all.push(runs);
     return runs;
   }
 
