@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { parseWorkload } from '@nest-perf/core';
+import { parseWorkload, PERF_QUERY_PROFILER } from '@nest-perf/core';
 import { QueryProfiler, QueryProfilerService } from '@nest-perf/profiler';
 import type { QueryStats } from '@nest-perf/profiler';
 import Ajv from 'ajv';
@@ -117,6 +117,10 @@ describe.each(DIALECTS)('query profiler on %s (Express)', (dialect) => {
 
     expect(profiler.nPlusOne()).toEqual([]);
     expect(profiler.summary().statements).toBeGreaterThan(10);
+  });
+
+  it('is reachable through the PERF_QUERY_PROFILER token of @nest-perf/core', () => {
+    expect(app.get(PERF_QUERY_PROFILER)).toBe(profiler);
   });
 
   it('enters the request context around the HTTP server, not through a Nest middleware', () => {

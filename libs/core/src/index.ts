@@ -13,7 +13,12 @@ export {
 export type { PerfRequestContext } from './request-context';
 export { parseWorkload, InvalidWorkloadError, WORKLOAD_VERSION } from './workload';
 export type { Workload, WorkloadDialect, WorkloadQuery } from './workload';
-export { PERF_CACHE } from './tokens';
-export type { PerfCacheHandle, PerfCachePingHandle, PerfCacheStatsHandle } from './tokens';
+export { PERF_CACHE, PERF_QUERY_PROFILER } from './tokens';
+export type {
+  PerfCacheHandle,
+  PerfCachePingHandle,
+  PerfCacheStatsHandle,
+  PerfQueryProfilerHandle,
+} from './tokens';
 export { LatencyHistogram } from './latency-histogram';
 export type { LatencySummary } from './latency-histogram';

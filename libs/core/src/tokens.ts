@@ -1,3 +1,5 @@
+import type { Workload } from './workload';
+
 /**
  * Tokens through which the nest-perf libraries find each other in Nest DI without importing each
  * other: the library that owns a service provides it under the token, the others inject it with
@@ -45,4 +47,28 @@ export interface PerfCachePingHandle {
 export interface PerfCacheHandle {
   stats(): PerfCacheStatsHandle;
   ping(): Promise<PerfCachePingHandle>;
+}
+
+/**
+ * The query profiler of `@nest-perf/profiler` (`QueryProfilerModule` provides its
+ * `QueryProfilerService` under this token), for modules that read its statistics.
+ *
+ * @example
+ * constructor(@Optional() @Inject(PERF_QUERY_PROFILER) private readonly queries?: PerfQueryProfilerHandle) {}
+ */
+export const PERF_QUERY_PROFILER: unique symbol = Symbol.for('@nest-perf/core.queryProfiler');
+
+/** The view of the query profiler that other nest-perf libraries get through {@link PERF_QUERY_PROFILER}. */
+export interface PerfQueryProfilerHandle {
+  /** Per-fingerprint statistics (see `QueryStats` in @nest-perf/profiler). */
+  stats(): readonly object[];
+  /** The last slow statements, newest first. */
+  slowQueries(limit?: number): readonly object[];
+  /** N+1 reports, most recent first. */
+  nPlusOne(): readonly object[];
+  /** Totals since start or the last reset. */
+  summary(): { statements: number; errors: number; slowQueries: number; nPlusOne: number };
+  /** The workload file (see {@link Workload}). */
+  exportWorkload(): Workload;
+  reset(): void;
 }

@@ -6,6 +6,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
+import { PERF_QUERY_PROFILER } from '@nest-perf/core';
 import { QueryProfilerMiddleware } from './profiler.middleware';
 import { ConfigurableModuleClass } from './profiler.module-definition';
 import { QueryProfilerService } from './profiler.service';
@@ -26,8 +27,13 @@ import { hookServer } from './server-hook';
  */
 @Module({
   imports: [DiscoveryModule],
-  providers: [QueryProfilerService, QueryProfilerMiddleware],
-  exports: [QueryProfilerService],
+  providers: [
+    QueryProfilerService,
+    QueryProfilerMiddleware,
+    // How other nest-perf modules (metrics) find the profiler without importing this package.
+    { provide: PERF_QUERY_PROFILER, useExisting: QueryProfilerService },
+  ],
+  exports: [QueryProfilerService, PERF_QUERY_PROFILER],
 })
 export class QueryProfilerModule
   extends ConfigurableModuleClass

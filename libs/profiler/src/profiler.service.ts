@@ -7,7 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost } from '@nestjs/core';
-import type { Workload, WorkloadDialect } from '@nest-perf/core';
+import type { PerfQueryProfilerHandle, Workload, WorkloadDialect } from '@nest-perf/core';
 import type { DataSource } from 'typeorm';
 import type { QueryProfilerOptions } from './interfaces/profiler-options.interface';
 import type { NPlusOneReport } from './n-plus-one';
@@ -26,7 +26,9 @@ import type { SlowQuery } from './slow-queries';
  * report() { return { top: this.profiler.stats().slice(0, 10), n1: this.profiler.nPlusOne() }; }
  */
 @Injectable()
-export class QueryProfilerService implements OnModuleInit, OnApplicationShutdown {
+export class QueryProfilerService
+  implements OnModuleInit, OnApplicationShutdown, PerfQueryProfilerHandle
+{
   /** The underlying Nest-free profiler. */
   readonly profiler: QueryProfiler;
   private readonly logger = new Logger('QueryProfiler');
