@@ -14,6 +14,7 @@ import type { NPlusOneReport } from './n-plus-one';
 import { MODULE_OPTIONS_TOKEN } from './profiler.module-definition';
 import { QueryProfiler } from './query-profiler';
 import { ROUTE_TEMPLATE } from './request-record';
+import { hookServer } from './server-hook';
 import type { QueryProfilerSummary } from './query-profiler';
 import type { QueryStats } from './query-stats';
 import type { SlowQuery } from './slow-queries';
@@ -33,6 +34,7 @@ export class QueryProfilerService
   readonly profiler: QueryProfiler;
   private readonly logger = new Logger('QueryProfiler');
   private timer: NodeJS.Timeout | undefined;
+  private unhookServer: (() => void) | undefined;
 
   constructor(
     @Inject(MODULE_OPTIONS_TOKEN) options: QueryProfilerOptions,
@@ -53,7 +55,7 @@ export class QueryProfilerService
       );
     }
     for (const dataSource of targets) this.profiler.attach(dataSource);
-    this.nameFastifyRoutes();
+    this.hookHttp();
     if (workloadFile?.intervalMs) {
       this.timer = setInterval(() => void this.saveWorkload(), workloadFile.intervalMs);
       this.timer.unref();
@@ -62,6 +64,8 @@ export class QueryProfilerService
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    this.unhookServer?.();
+    this.unhookServer = undefined;
     if (this.profiler.options.workloadFile) await this.saveWorkload();
     this.profiler.close();
   }
@@ -111,11 +115,24 @@ export class QueryProfilerService
     }
   }
 
-  // On Fastify the middleware sees only the raw Node request, which carries no route. A hook
-  // (added before Fastify is ready, so it applies to every route) copies the template onto it.
-  private nameFastifyRoutes(): void {
+  // The request context is entered around the HTTP server's request listeners: before body
+  // parsing, middleware, guards and pipes, and cheaper than a Nest middleware on every route.
+  private hookHttp(): void {
     const adapter = this.adapterHost?.httpAdapter;
-    if (adapter?.getType?.() !== 'fastify') return;
+    if (!adapter) return; // not an HTTP app: every statement is background work
+    this.unhookServer = hookServer(this.profiler, adapter.getHttpServer?.());
+    if (!this.unhookServer) {
+      this.logger.warn(
+        'no Node HTTP server to hook: statements are attributed to requests only where ' +
+          'QueryProfilerInterceptor is registered (APP_INTERCEPTOR)',
+      );
+    }
+    if (adapter.getType?.() === 'fastify') this.nameFastifyRoutes(adapter);
+  }
+
+  // On Fastify the server hook sees only the raw Node request, which carries no route. A hook
+  // (added before Fastify is ready, so it applies to every route) copies the template onto it.
+  private nameFastifyRoutes(adapter: { getInstance<T>(): T }): void {
     const fastify = adapter.getInstance<FastifyLike>();
     try {
       fastify.addHook('onRequest', (request, _reply, done) => {

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { PerfRequestContext } from '@nest-perf/core';
 import type { QueryProfiler } from './query-profiler';
 import type { RequestRecord } from './request-record';
@@ -59,9 +59,4 @@ function writeHeadWithTiming(this: Tracked, a: unknown, b: unknown, c: unknown):
     }
   }
   return tracking.previous.call(this, a, b, c);
-}
-
-/** @internal The method of a Node request. */
-export function methodOf(request: unknown): string {
-  return (request as IncomingMessage | undefined)?.method ?? 'GET';
 }
