@@ -8,12 +8,7 @@ const { Controller, Get, Injectable, Module, Param } = require('@nestjs/common')
 const { NestFactory } = require('@nestjs/core');
 const { Cached, InvalidateCache, PerfCacheModule, PerfCacheService } = require('@nest-perf/cache');
 
-const decorate = (decorators, target, key) =>
-  Object.defineProperty(
-    target,
-    key,
-    Reflect.decorate(decorators, target, key, Object.getOwnPropertyDescriptor(target, key)),
-  );
+const { decorateMethod: decorate, report } = require('./support.cjs');
 
 class GreetingService {
   constructor() {
@@ -98,10 +93,7 @@ async function main() {
     ping: await cache.ping(),
   };
   await app.close();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+report(main);

@@ -1,6 +1,7 @@
 // Boots the built @nest-perf/health on NestJS 12 + Terminus 12 with plain `node` (see boot.cjs for
 // why) and prints what /health answered as one JSON line. Run by test/nest12.e2e-spec.ts.
 require('reflect-metadata');
+const { decorateMethod, report } = require('./support.cjs');
 const { Controller, Get, Module } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { HealthCheck, HealthCheckService, TerminusModule } = require('@nestjs/terminus');
@@ -33,26 +34,8 @@ class HealthController {
     ]);
   }
 }
-Object.defineProperty(
-  HealthController.prototype,
-  'checkPostgres',
-  Reflect.decorate(
-    [Get('postgres'), HealthCheck()],
-    HealthController.prototype,
-    'checkPostgres',
-    Object.getOwnPropertyDescriptor(HealthController.prototype, 'checkPostgres'),
-  ),
-);
-Object.defineProperty(
-  HealthController.prototype,
-  'check',
-  Reflect.decorate(
-    [Get(), HealthCheck()],
-    HealthController.prototype,
-    'check',
-    Object.getOwnPropertyDescriptor(HealthController.prototype, 'check'),
-  ),
-);
+decorateMethod([Get('postgres'), HealthCheck()], HealthController.prototype, 'checkPostgres');
+decorateMethod([Get(), HealthCheck()], HealthController.prototype, 'check');
 Reflect.defineMetadata(
   'design:paramtypes',
   [HealthCheckService, PoolHealthIndicator, CacheHealthIndicator],
@@ -94,10 +77,7 @@ async function main() {
   };
   await app.close();
   await dataSource.destroy();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+report(main);

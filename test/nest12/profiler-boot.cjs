@@ -1,6 +1,7 @@
 // Boots the built @nest-perf/profiler on NestJS 12 with plain `node` (see boot.cjs for why) and
 // prints what it recorded as one JSON line. Run by test/nest12.e2e-spec.ts.
 require('reflect-metadata');
+const { decorateMethod, report } = require('./support.cjs');
 const { Controller, Get, Injectable, Module, Param } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const { DataSource } = require('typeorm');
@@ -29,16 +30,7 @@ class ItemsController {
     return this.service.itemsOf(owner);
   }
 }
-Object.defineProperty(
-  ItemsController.prototype,
-  'list',
-  Reflect.decorate(
-    [Get(':owner')],
-    ItemsController.prototype,
-    'list',
-    Object.getOwnPropertyDescriptor(ItemsController.prototype, 'list'),
-  ),
-);
+decorateMethod([Get(':owner')], ItemsController.prototype, 'list');
 Reflect.defineMetadata('design:paramtypes', [ItemsService], ItemsController);
 Reflect.decorate([Controller('owners')], ItemsController);
 Param('owner')(ItemsController.prototype, 'list', 0);
@@ -76,10 +68,7 @@ async function main() {
   };
   await app.close();
   await dataSource.destroy();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+report(main);
