@@ -10,6 +10,7 @@ import { runHitLatency } from './hit-latency.mjs';
 import { runL2Throughput } from './l2-throughput.mjs';
 import { runStampede } from './stampede.mjs';
 import { runMemory } from './memory.mjs';
+import { benchArgs } from '../cli.mjs';
 import { writeResults } from '../write-results.mjs';
 
 const SECTIONS = {
@@ -19,21 +20,7 @@ const SECTIONS = {
   memory: runMemory,
 };
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const onlyArg = args.find((a) => a.startsWith('--only'));
-const only = onlyArg
-  ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',')
-  : Object.keys(SECTIONS);
-const unknown = only.filter((s) => !SECTIONS[s]);
-if (unknown.length) {
-  console.error(
-    `unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`,
-  );
-  process.exit(2);
-}
-if (typeof global.gc !== 'function')
-  console.error('warning: run with node --expose-gc (mitata and the memory section use global.gc)');
+const { quick, only } = benchArgs(SECTIONS);
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results.md');
 const started = performance.now();

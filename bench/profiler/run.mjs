@@ -10,6 +10,7 @@ import { runHttp, DEFAULT_PATH } from './http.mjs';
 import { runStatementCost } from './statement-cost.mjs';
 import { runHooks } from './hooks.mjs';
 import { runPagination } from './pagination.mjs';
+import { benchArgs } from '../cli.mjs';
 import { writeResults } from '../write-results.mjs';
 
 const SECTIONS = {
@@ -19,24 +20,8 @@ const SECTIONS = {
   pagination: runPagination,
 };
 
-const args = process.argv.slice(2);
-const flag = (name) => {
-  const arg = args.find((a) => a === name || a.startsWith(`${name}=`));
-  if (!arg) return undefined;
-  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[args.indexOf(arg) + 1];
-};
-const quick = args.includes('--quick');
-const only = (flag('--only') ?? Object.keys(SECTIONS).join(',')).split(',');
+const { quick, only, flag } = benchArgs(SECTIONS);
 const path = flag('--http-path') ?? DEFAULT_PATH;
-const unknown = only.filter((s) => !SECTIONS[s]);
-if (unknown.length) {
-  console.error(
-    `unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`,
-  );
-  process.exit(2);
-}
-if (typeof global.gc !== 'function')
-  console.error('warning: run with node --expose-gc (mitata uses global.gc between runs)');
 const lib = loadProfiler();
 if (lib.error)
   console.error(`warning: @nest-perf/profiler not usable (${lib.error}); its rows are skipped`);
