@@ -6,7 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { parseDuration } from '@nest-perf/core';
-import type { Duration } from '@nest-perf/core';
+import type { Duration, PerfCacheHandle, PerfCachePingHandle } from '@nest-perf/core';
 import { CacheEngine, MISSING, type StorePolicy } from './cache.engine';
 import { DEFAULT_NAMESPACE } from './cache.constants';
 import { MODULE_OPTIONS_TOKEN } from './cache.module-definition';
@@ -49,21 +49,8 @@ export interface InvalidateSpec {
   pattern?: string;
 }
 
-/** What {@link PerfCacheService.ping} reports. */
-export interface CachePing {
-  l1: { enabled: boolean; entries: number };
-  l2:
-    | { configured: false }
-    | {
-        configured: true;
-        store: string;
-        up: boolean;
-        latencyMs?: number;
-        circuit: CircuitState;
-        consecutiveFailures: number;
-        error?: string;
-      };
-}
+/** What {@link PerfCacheService.ping} reports (the shape `@nest-perf/core` describes). */
+export type CachePing = PerfCachePingHandle<CircuitState>;
 
 /**
  * The cache, for code that wants it without decorators; also what `@Cached` uses.
@@ -72,7 +59,7 @@ export interface CachePing {
  * const user = await cache.getOrSet(`user:${id}`, () => repo.findOneBy({ id }), { namespace: 'users', ttl: '5m' });
  */
 @Injectable()
-export class PerfCacheService implements OnModuleInit, OnApplicationShutdown {
+export class PerfCacheService implements OnModuleInit, OnApplicationShutdown, PerfCacheHandle {
   private readonly logger = new Logger('PerfCache');
   /** @internal */
   readonly engine: CacheEngine;

@@ -27,8 +27,11 @@ export interface PerfCacheStatsHandle {
   };
 }
 
-/** What `PerfCacheService.ping()` resolves to: L1 size, L2 reachability and circuit state. */
-export interface PerfCachePingHandle {
+/**
+ * What `PerfCacheService.ping()` resolves to: L1 size, L2 reachability and circuit state
+ * (`@nest-perf/cache` narrows `C` to its circuit states).
+ */
+export interface PerfCachePingHandle<C extends string = string> {
   l1: { enabled: boolean; entries: number };
   l2:
     | { configured: false }
@@ -37,7 +40,7 @@ export interface PerfCachePingHandle {
         store: string;
         up: boolean;
         latencyMs?: number;
-        circuit: string;
+        circuit: C;
         consecutiveFailures: number;
         error?: string;
       };
