@@ -56,6 +56,11 @@ export class LatencyHistogram {
     return this.total;
   }
 
+  /** The sum of the recorded values in ms. */
+  get sumMs(): number {
+    return this.sum;
+  }
+
   get maxMs(): number {
     return this.max;
   }

@@ -69,9 +69,6 @@ export class QueryProfiler {
   >();
   private readonly explained = new Set<string>();
   private readonly logger = new Logger('QueryProfiler');
-  private statements = 0;
-  private errors = 0;
-  private totalMs = 0;
   private slowCount = 0;
   private since = new Date();
   private failures = 0;
@@ -137,10 +134,11 @@ export class QueryProfiler {
   }
 
   summary(): QueryProfilerSummary {
+    const { statements, errors, totalMs } = this.stats_.totals();
     return {
-      statements: this.statements,
-      errors: this.errors,
-      totalMs: round(this.totalMs),
+      statements,
+      errors,
+      totalMs: round(totalMs),
       fingerprints: this.stats_.size,
       slowQueries: this.slowCount,
       nPlusOne: this.reports.size,
@@ -168,7 +166,7 @@ export class QueryProfiler {
     this.slow.clear();
     this.reports.clear();
     this.explained.clear();
-    this.statements = this.errors = this.totalMs = this.slowCount = 0;
+    this.slowCount = 0;
     this.since = new Date();
   }
 
@@ -279,13 +277,8 @@ export class QueryProfiler {
   private finish(statement: Statement, ms: number, error: unknown): void {
     try {
       const { row, record } = statement;
-      this.statements++;
-      this.totalMs += ms;
-      row.count++;
-      row.totalMs += ms;
       row.histogram.record(ms);
       if (error !== undefined) {
-        this.errors++;
         row.errors++;
       }
       if (this.options.captureParams && row.sampleParams === undefined) {

@@ -27,8 +27,6 @@ export interface QueryStats {
 
 /** @internal One fingerprint's accumulators. */
 export class FingerprintRow {
-  count = 0;
-  totalMs = 0;
   errors = 0;
   readonly histogram = new LatencyHistogram();
   readonly routes = new Map<string, number>();
@@ -41,6 +39,16 @@ export class FingerprintRow {
     readonly dialect: SqlDialect,
     readonly kind: StatementKind,
   ) {}
+
+  /** Statements recorded (the histogram counts them). */
+  get count(): number {
+    return this.histogram.count;
+  }
+
+  /** Their total time in ms. */
+  get totalMs(): number {
+    return this.histogram.sumMs;
+  }
 
   addRoute(route: string, runs: number): void {
     const routes = this.routes;
@@ -118,6 +126,17 @@ export class QueryStatsRegistry {
     list.sort((a, b) => b.totalMs - a.totalMs);
     if (this.other) list.push({ ...this.other.toStats(), folded: this.foldedIds.size });
     return list;
+  }
+
+  /** Statements, errors and time over every row, the `other` row included. */
+  totals(): { statements: number; errors: number; totalMs: number } {
+    const totals = { statements: 0, errors: 0, totalMs: 0 };
+    for (const row of this.other ? [...this.rows.values(), this.other] : this.rows.values()) {
+      totals.statements += row.count;
+      totals.errors += row.errors;
+      totals.totalMs += row.totalMs;
+    }
+    return totals;
   }
 
   get size(): number {
