@@ -1,6 +1,7 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_PIPE } from '@nestjs/core';
 import { PerfCacheModule, TTL } from '@nest-perf/cache';
+import { PerformanceModule } from '@nest-perf/metrics';
 import { QueryProfilerModule } from '@nest-perf/profiler';
 import type { QueryProfilerOptions } from '@nest-perf/profiler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -60,6 +61,8 @@ export class AppModule {
               }),
             ]
           : []),
+        // /performance (dashboard + JSON) and /metrics; off under NODE_ENV=production (no guard here).
+        PerformanceModule.forRoot({ targets: { p95Ms: 200, cacheHitRate: 0.6 } }),
         TasksModule,
         UsersModule,
         ResourcesModule,

@@ -9,13 +9,18 @@ export {
   describeRoute,
   UNMATCHED_ROUTE,
   BACKGROUND_ROUTE,
+  ROUTE_TEMPLATE,
+  routeTemplateOf,
 } from './request-context';
 export type { PerfRequestContext } from './request-context';
 export { parseWorkload, InvalidWorkloadError, WORKLOAD_VERSION } from './workload';
 export type { Workload, WorkloadDialect, WorkloadQuery } from './workload';
-export { PERF_CACHE, PERF_QUERY_PROFILER } from './tokens';
+export { PERF_CACHE, PERF_QUERY_PROFILER, PERF_POOLS } from './tokens';
 export type {
   PerfCacheHandle,
+  PerfCacheCountersHandle,
+  PerfPoolSnapshot,
+  PerfPoolsHandle,
   PerfCachePingHandle,
   PerfCacheStatsHandle,
   PerfQueryProfilerHandle,

@@ -76,3 +76,31 @@ export function runWithRequestContext<T>(context: PerfRequestContext, fn: () => 
 export function describeRoute(context: PerfRequestContext): string {
   return `${context.method} ${context.route ?? UNMATCHED_ROUTE}`;
 }
+
+/**
+ * Where a Fastify `onRequest` hook leaves the matched route template on the raw Node request,
+ * which is all a hook on the Node HTTP server sees on Fastify. `Symbol.for`, so that every
+ * nest-perf library (and every copy of this package) reads the same property.
+ */
+export const ROUTE_TEMPLATE: unique symbol = Symbol.for('@nest-perf/core.routeTemplate');
+
+/**
+ * The route template of a request as the HTTP framework matched it: Express `req.route.path`
+ * (Nest registers the full path, prefix and version included), then the Fastify hook's
+ * {@link ROUTE_TEMPLATE}, then Fastify's own request (`routeOptions.url`). Undefined when no route
+ * matched.
+ */
+export function routeTemplateOf(request: unknown): string | undefined {
+  const req = request as
+    | {
+        route?: { path?: unknown };
+        routeOptions?: { url?: unknown };
+        routerPath?: unknown;
+        [ROUTE_TEMPLATE]?: string;
+      }
+    | undefined;
+  if (req === undefined) return undefined;
+  // Express first (the common case); Fastify's raw request carries the hook's symbol.
+  const path = req.route?.path ?? req[ROUTE_TEMPLATE] ?? req.routeOptions?.url ?? req.routerPath;
+  return typeof path === 'string' && path.length > 0 ? path : undefined;
+}

@@ -4,8 +4,9 @@ export type { PoolHealthCheckOptions, PoolHealthDetails } from './pool-health.in
 export type { PoolStats } from './pool-drivers';
 export { CacheHealthIndicator } from './cache-health.indicator';
 export { PoolMetrics } from './pool-metrics';
+export { PoolStatsService } from './pool-stats.service';
 export type { PoolMetricsSnapshot } from './pool-metrics';
-export type { LatencySummary } from '@nest-perf/core';
+export type { LatencySummary, PerfPoolSnapshot } from '@nest-perf/core';
 export { poolOptions } from './pool-options';
 export type {
   PoolEnvironment,

@@ -152,3 +152,22 @@ export function mysqlStatsAvailable(pool: MysqlPool): boolean {
     lengthOf(pool._allConnections) !== undefined && lengthOf(pool._freeConnections) !== undefined
   );
 }
+
+/**
+ * The pools behind a TypeORM DataSource: a `pg` primary and its replicas, or one mysql2 pool.
+ * Empty for drivers without a pool this library can read (better-sqlite3, mysql PoolCluster).
+ * @internal
+ */
+export function adaptersOf(driver: object): PoolAdapter[] {
+  const internals = driver as { master?: unknown; slaves?: unknown[]; pool?: unknown };
+  if (isPgPool(internals.master)) {
+    const adapters = [pgAdapter(internals.master)];
+    for (const slave of internals.slaves ?? [])
+      if (isPgPool(slave)) adapters.push(pgAdapter(slave));
+    return adapters;
+  }
+  if (isMysqlPool(internals.pool) && mysqlStatsAvailable(internals.pool)) {
+    return [mysqlAdapter(internals.pool)];
+  }
+  return [];
+}

@@ -6,16 +6,7 @@ import { describeValue, parseDuration } from '@nest-perf/core';
 import type { Duration } from '@nest-perf/core';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import {
-  isMysqlPool,
-  isPgPool,
-  mysqlAdapter,
-  mysqlStatsAvailable,
-  pgAdapter,
-  type PoolAdapter,
-  type PoolStats,
-  type ProbeSignal,
-} from './pool-drivers';
+import { adaptersOf, type PoolAdapter, type PoolStats, type ProbeSignal } from './pool-drivers';
 import { PoolMetrics } from './pool-metrics';
 
 /** Options of {@link PoolHealthIndicator.isHealthy}. */
@@ -208,14 +199,7 @@ export class PoolHealthIndicator {
     options: ResolvedOptions,
   ): Promise<{ details: Details; failure?: string; saturation?: string }> {
     const internals = dataSource.driver as unknown as DriverInternals;
-    const adapters: PoolAdapter[] = [];
-    if (isPgPool(internals.master)) {
-      adapters.push(pgAdapter(internals.master));
-      for (const slave of internals.slaves ?? [])
-        if (isPgPool(slave)) adapters.push(pgAdapter(slave));
-    } else if (isMysqlPool(internals.pool) && mysqlStatsAvailable(internals.pool)) {
-      adapters.push(mysqlAdapter(internals.pool));
-    }
+    const adapters = adaptersOf(dataSource.driver);
     if (adapters.length === 0) return this.probeUnpooled(dataSource, options, internals);
 
     const reports = await Promise.all(adapters.map((adapter) => this.checkPool(adapter, options)));

@@ -7,7 +7,7 @@ import {
 } from '@nest-perf/core';
 import { Observable } from 'rxjs';
 import { QueryProfilerService } from './profiler.service';
-import { routeTemplateOf } from './request-record';
+import { routeTemplateOf } from '@nest-perf/core';
 import { trackRequest } from './request-tracking';
 
 /**

@@ -13,7 +13,7 @@ import type { QueryProfilerOptions } from './interfaces/profiler-options.interfa
 import type { NPlusOneReport } from './n-plus-one';
 import { MODULE_OPTIONS_TOKEN } from './profiler.module-definition';
 import { QueryProfiler } from './query-profiler';
-import { ROUTE_TEMPLATE } from './request-record';
+import { ROUTE_TEMPLATE } from '@nest-perf/core';
 import { hookServer } from './server-hook';
 import type { QueryProfilerSummary } from './query-profiler';
 import type { QueryStats } from './query-stats';

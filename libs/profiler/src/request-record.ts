@@ -52,30 +52,3 @@ export class RequestRecord {
     return `db;dur=${Math.floor(tenths / 10)}.${tenths % 10};desc="${n} ${n === 1 ? 'query' : 'queries'}"`;
   }
 }
-
-/**
- * Where a Fastify `onRequest` hook leaves the matched route template on the raw Node request,
- * which is all the profiler's middleware sees on Fastify.
- * @internal
- */
-export const ROUTE_TEMPLATE = Symbol('nest-perf.routeTemplate');
-
-/**
- * The route template of a request as the HTTP framework matched it: Express `req.route.path`
- * (Nest registers the full path, prefix and version included), Fastify `routeOptions.url`.
- * @internal
- */
-export function routeTemplateOf(request: unknown): string | undefined {
-  const req = request as
-    | {
-        route?: { path?: unknown };
-        routeOptions?: { url?: unknown };
-        routerPath?: unknown;
-        [ROUTE_TEMPLATE]?: string;
-      }
-    | undefined;
-  if (req === undefined) return undefined;
-  // Express first (the common case); Fastify's raw request carries the hook's symbol.
-  const path = req.route?.path ?? req[ROUTE_TEMPLATE] ?? req.routeOptions?.url ?? req.routerPath;
-  return typeof path === 'string' && path.length > 0 ? path : undefined;
-}
