@@ -15,7 +15,7 @@ describe('the libraries on NestJS 12', () => {
   beforeAll(() => {
     const scope = join(DIR, 'node_modules', '@nest-perf');
     mkdirSync(scope, { recursive: true });
-    for (const lib of ['core', 'cache', 'profiler', 'health']) {
+    for (const lib of ['core', 'cache', 'profiler', 'health', 'metrics']) {
       rmSync(join(scope, lib), { recursive: true, force: true });
       symlinkSync(join('..', '..', '..', '..', 'libs', lib), join(scope, lib), 'dir');
     }
@@ -84,5 +84,47 @@ describe('the libraries on NestJS 12', () => {
     expect(result.postgres.busy.status).toBe(200);
     expect(result.postgres.busy.body.status).toBe('degraded');
     expect(result.postgres.busy.body.details.postgres).toMatchObject({ status: 'degraded' });
+  });
+
+  it('boots PerformanceModule: /performance routes, the dashboard and /metrics answer with real numbers', () => {
+    const output = execFileSync(process.execPath, ['--preserve-symlinks', 'metrics-boot.cjs'], {
+      cwd: DIR,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const result = JSON.parse(output.trim().split('\n').pop()!);
+    expect(result.nestCore).toMatch(/^12\./);
+    expect(result.http.routes).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        route: '/items/:id',
+        count: 3,
+        statuses: { '2xx': 3 },
+      }),
+      expect.objectContaining({
+        method: 'GET',
+        route: '(unmatched)',
+        count: 1,
+        statuses: { '4xx': 1 },
+      }),
+    ]);
+    expect(result.queries.summary.statements).toBe(3);
+    expect(result.queries.queries[0].routes).toEqual(['GET /items/:id']);
+    expect(result.pools.pools).toEqual([
+      expect.objectContaining({ driver: 'better-sqlite3', pooled: false }),
+    ]);
+    expect(result.status.targets.map((t: { name: string }) => t.name)).toEqual([
+      'p95Ms',
+      'cacheHitRate',
+      'nPlusOne',
+      'slowQueries',
+    ]);
+    expect(result.cache.total).toMatchObject({ hits: 0, misses: 0 });
+    expect(result.dashboard).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+    expect(result.metrics).toEqual(
+      expect.arrayContaining([
+        'nest_perf_http_request_duration_seconds_count{method="GET",route="/items/:id",status_class="2xx"} 3',
+      ]),
+    );
   });
 });

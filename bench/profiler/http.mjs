@@ -70,6 +70,8 @@ async function startApp(app) {
     DATABASE_URL: BENCH_DB_URL,
     PORT: String(port),
     HOST: '127.0.0.1',
+    // The profiler alone is measured: /performance's HTTP statistics would weigh on every variant.
+    METRICS: 'off',
   };
   delete env.REDIS_URL; // in-process cache only
   const args = [...(app.otel ? ['-r', OTEL_REGISTER] : []), MAIN];

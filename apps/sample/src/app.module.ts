@@ -62,7 +62,9 @@ export class AppModule {
             ]
           : []),
         // /performance (dashboard + JSON) and /metrics; off under NODE_ENV=production (no guard here).
-        PerformanceModule.forRoot({ targets: { p95Ms: 200, cacheHitRate: 0.6 } }),
+        ...(config.metrics !== false
+          ? [PerformanceModule.forRoot({ targets: { p95Ms: 200, cacheHitRate: 0.6 } })]
+          : []),
         TasksModule,
         UsersModule,
         ResourcesModule,

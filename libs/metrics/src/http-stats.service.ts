@@ -97,7 +97,7 @@ export class HttpStatsService implements OnModuleInit, OnApplicationShutdown {
   private listener(): RequestListener {
     const stats = this.stats;
     const prometheus = this.prometheus;
-    return (req, res) => {
+    return function recordHttpStats(req, res) {
       const started = performance.now();
       prometheus.requestStarted();
       res.once('close', () => {

@@ -48,7 +48,12 @@ export class PrometheusService implements OnApplicationBootstrap, OnApplicationS
       registers,
       collect: () => this.inFlight?.set(this.inFlightCount),
     });
-    if (prometheus.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (prometheus.defaultMetrics) {
+      const before = new Set(this.registry.getMetricsAsArray().map((m) => m.name));
+      collectDefaultMetrics({ register: this.registry });
+      for (const m of this.registry.getMetricsAsArray())
+        if (!before.has(m.name)) this.names.push(m.name);
+    }
   }
 
   /** Sources are known once every module is up, so their collectors are registered then. */

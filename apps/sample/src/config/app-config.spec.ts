@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       profiler: true,
+      metrics: true,
     });
   });
 
@@ -24,6 +25,14 @@ describe('loadConfig', () => {
     ['true', true],
   ])('reads PROFILER=%s as %s', (raw, expected) => {
     expect(loadConfig({ PROFILER: raw }).profiler).toBe(expected);
+  });
+
+  it('reads METRICS like PROFILER', () => {
+    expect(loadConfig({ METRICS: 'off' }).metrics).toBe(false);
+    expect(loadConfig({}).metrics).toBe(true);
+    expect(() => loadConfig({ METRICS: 'sometimes' })).toThrow(
+      /METRICS: 'sometimes' is not a switch/,
+    );
   });
 
   it('reads WORKLOAD_FILE', () => {

@@ -16,6 +16,11 @@ export interface AppConfig {
   host: string;
   /** Whether the query profiler is wired in (`PROFILER=off` leaves it out, for A/B benchmarks). */
   profiler: boolean;
+  /**
+   * Whether `/performance` and `/metrics` are wired in (`METRICS=off` leaves them out; the
+   * profiler benchmark does, so that it measures the profiler alone). Default on.
+   */
+  metrics?: boolean;
   /** Where the profiler writes `workload.json` (every minute and at shutdown); unset = nowhere. */
   workloadFile?: string;
 }
@@ -35,7 +40,7 @@ export class ConfigError extends Error {
 }
 
 /**
- * Reads and checks `DATABASE_URL`, `REDIS_URL`, `PORT`, `HOST`, `PROFILER` and `WORKLOAD_FILE`. Empty values count as unset.
+ * Reads and checks `DATABASE_URL`, `REDIS_URL`, `PORT`, `HOST`, `PROFILER`, `METRICS` and `WORKLOAD_FILE`. Empty values count as unset.
  * Collects every problem before throwing so one run shows all of them.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -45,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = parsePort(value(env.PORT), problems);
   const host = value(env.HOST) ?? '127.0.0.1';
   const profiler = parseSwitch('PROFILER', value(env.PROFILER), true, problems);
+  const metrics = parseSwitch('METRICS', value(env.METRICS), true, problems);
   const workloadFile = value(env.WORKLOAD_FILE);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -53,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     host,
     profiler,
+    metrics,
     ...(workloadFile ? { workloadFile } : {}),
   };
 }

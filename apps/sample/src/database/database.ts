@@ -1,12 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { poolOptions } from '@nest-perf/health';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/app-config';
 import { ENTITIES } from '../entities';
 import { MIGRATIONS } from './migrations';
 
-/** TypeORM options for the sample app. The schema comes from migrations, never `synchronize`. */
-export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+/**
+ * TypeORM options for the sample app. The schema comes from migrations, never `synchronize`.
+ * Pools use the `poolOptions` presets: production's 20 + 10 burst under NODE_ENV=production,
+ * otherwise development's with 10 connections (the load tests in bench/ run 10 at a time).
+ */
+export function dataSourceOptions(
+  db: DatabaseConfig,
+  env: string | undefined = process.env.NODE_ENV,
+): DataSourceOptions {
+  const production = env === 'production';
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
@@ -21,7 +30,7 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
         ...common,
         type: 'postgres',
         url: db.url,
-        extra: { max: 10, connectionTimeoutMillis: 5_000 },
+        extra: production ? poolOptions('production') : poolOptions('development', { max: 10 }),
       };
     case 'mysql':
       // Times are stored as UTC wall-clock values, as on SQLite.
@@ -30,7 +39,9 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
         type: 'mysql',
         url: db.url,
         timezone: 'Z',
-        extra: { connectionLimit: 10 },
+        extra: production
+          ? poolOptions('production', { driver: 'mysql' })
+          : poolOptions('development', { driver: 'mysql', max: 10 }),
       };
     case 'better-sqlite3':
       return { ...common, type: 'better-sqlite3', database: db.path, enableWAL: true };
