@@ -2,8 +2,9 @@
 // Runs before `npm test` and in CI: makes sure Postgres and Redis answer at the URLs the tests
 // use (TEST_DATABASE_URL, TEST_REDIS_URL; defaults below). When one does not and it is meant to
 // be local, starts the local server, installing it from Debian's packages first when it is
-// missing and we are root. Otherwise stops with the exact commands to run. When both already
-// answer this takes a few tens of milliseconds.
+// missing and we are root. Likewise for the Chromium the dashboard test drives (CHROMIUM_PATH,
+// default /usr/bin/chromium). Otherwise stops with the exact commands to run. When everything
+// is already there this takes a few tens of milliseconds.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,6 +12,7 @@ import pg from 'pg';
 
 const PG_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const isRoot = process.getuid?.() === 0;
 const LOCAL = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -20,6 +22,7 @@ const problems = [];
 
 await ensure('Postgres', PG_URL, pgTarget, checkPostgres, startPostgres, postgresHelp);
 await ensure('Redis', REDIS_URL, redisTarget, checkRedis, startRedis, redisHelp);
+ensureChromium();
 if (problems.length > 0) {
   console.error(`\nTest services are not available:\n\n${problems.join('\n\n')}\n`);
   process.exit(1);
@@ -181,6 +184,30 @@ function redisHelp() {
     `  redis-server --daemonize yes --bind 127.0.0.1 --port ${redisTarget.port || 6379} --save "" --appendonly no`,
     'or point TEST_REDIS_URL at a Redis you can use.',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------- Chromium
+/** test/dashboard.e2e-spec.ts opens the dashboard page in headless Chromium (playwright-core). */
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const help = [
+    `Install Chromium (the dashboard test drives it at ${CHROMIUM}), e.g. on Debian:`,
+    '  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y chromium',
+    'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
+  ].join('\n');
+  if (CHROMIUM !== '/usr/bin/chromium' || !isRoot || !has('apt-get')) {
+    problems.push(`Chromium is missing at ${CHROMIUM}.\n${help}`);
+    return;
+  }
+  console.log(`Chromium is missing at ${CHROMIUM}; installing it ...`);
+  try {
+    aptInstall('chromium');
+  } catch (error) {
+    problems.push(`Chromium: could not install it: ${error.message}\n${help}`);
+    return;
+  }
+  if (!existsSync(CHROMIUM))
+    problems.push(`Chromium was installed but ${CHROMIUM} is missing.\n${help}`);
 }
 
 // ---------------------------------------------------------------- helpers

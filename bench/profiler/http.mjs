@@ -1,11 +1,12 @@
-// Section 1: what the profiler costs a real app. Three sample-app processes on the same Postgres
+// Section 1: what the profiler costs a real app. Four sample-app processes on the same Postgres
 // bench database, loaded in turn (order rotated each round) by autocannon on loopback:
 //   A  PROFILER=off
 //   B  PROFILER=on (nest-perf's QueryProfilerModule)
 //   C  PROFILER=off + OpenTelemetry's TypeORM instrumentation, spans kept in memory
 //      (bench/profiler/otel-register.cjs preloaded with `node -r`)
+//   D  PROFILER=off + one AsyncLocalStorage.run per request (bench/profiler/als-only.cjs): the floor
 // against an endpoint that runs 5 SQL statements, userIds varied. Per round: req/s, p50, p99.
-// Reported: medians, and the medians of the per-round ratios B/A and C/A.
+// Reported: medians, and the medians of the per-round ratios B/A, C/A, D/A and B/D.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
@@ -18,6 +19,7 @@ import { table, fmtInt, fmtRatio, target } from './report.mjs';
 export const DEFAULT_PATH = '/users/:id/summary';
 const MAIN = join(ROOT, 'apps/sample/dist/main.js');
 const OTEL_REGISTER = join(HERE, 'otel-register.cjs');
+const ALS_ONLY = join(HERE, 'als-only.cjs');
 
 /** Pin the apps to CPU 0 and this process (autocannon) to CPU 1, when taskset and 2+ CPUs exist. */
 const PIN =
@@ -33,6 +35,15 @@ const APPS = [
     name: 'C: PROFILER=off + OpenTelemetry TypeORM instrumentation (in-memory exporter)',
     env: { PROFILER: 'off' },
     otel: true,
+    preload: OTEL_REGISTER,
+  },
+  {
+    // The floor of any design that keeps a per-request AsyncLocalStorage context (as the
+    // profiler must, to attribute statements): D/A is what Node's AsyncLocalStorage alone costs.
+    id: 'D',
+    name: 'D: PROFILER=off + one AsyncLocalStorage.run per request (als-only.cjs)',
+    env: { PROFILER: 'off' },
+    preload: ALS_ONLY,
   },
 ];
 
@@ -74,7 +85,7 @@ async function startApp(app) {
     METRICS: 'off',
   };
   delete env.REDIS_URL; // in-process cache only
-  const args = [...(app.otel ? ['-r', OTEL_REGISTER] : []), MAIN];
+  const args = [...(app.preload ? ['-r', app.preload] : []), MAIN];
   // Pinned to CPU 0 (the load generator runs on CPU 1): the app under test never shares its
   // core with autocannon, which otherwise moved per-round req/s by up to a third.
   const [command, argv] = PIN
@@ -262,8 +273,10 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
   const by = Object.fromEntries(live.map((a) => [a.id, a]));
   const med = (a, f) => median(a.runs.map((x) => x[f]));
   const pairedRatio = (x, y, f) => median(x.runs.map((run, r) => run[f] / y.runs[r][f]));
-  const { A, B, C } = by;
+  const { A, B, C, D } = by;
   const bA = pairedRatio(B, A, 'rps');
+  const dA = pairedRatio(D, A, 'rps');
+  const bD = pairedRatio(B, D, 'rps');
   const cA = pairedRatio(C, A, 'rps');
   const bC = pairedRatio(B, C, 'rps');
   const rows = live.map((a) => [
@@ -294,7 +307,7 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
     target(
       profilerActive ? bA >= 0.97 : null,
       'B/A ≥ 0.97 req/s (profiler on vs off, median of per-round ratios)',
-      `${fmtRatio(bA)}${profilerActive ? '' : ' — profiler not active in B, not judged'}`,
+      `${fmtRatio(bA)}${profilerActive ? '' : ' — profiler not active in B, not judged'}; D/A ${fmtRatio(dA)} (AsyncLocalStorage alone), B/D ${fmtRatio(bD)} (the profiler on top of it)`,
     ),
     target(
       profilerActive ? bC > 1 : null,
@@ -308,9 +321,9 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
     ),
   ];
   const markdown = [
-    '## 1. HTTP: profiler on vs off vs OpenTelemetry',
+    '## 1. HTTP: profiler on vs off vs OpenTelemetry vs AsyncLocalStorage alone',
     '',
-    `Three \`node apps/sample/dist/main.js\` processes on the Postgres bench database (${dataset.tasks.toLocaleString('en-US')} tasks; in-process cache, no Redis; indexes: ${dataset.indexes.join('; ')} — without the last two, two of the endpoint's statements scan 0.5M and 1.9M rows, ~100 ms or more per request, and the comparison would measure Postgres alone), started once and loaded one at a time: \`GET ${path}\` (uncached; ${bQueries.length ? `${bQueries[0]} SQL statement(s) per request by B's Server-Timing` : 'statements per request unknown: B sent no Server-Timing'}) for 1,000 userIds from 101 to 10,000 in turn (the 100 heaviest task owners left out). autocannon ${opts.connections} connections, ${opts.seconds} s per run (capped at ${fmtInt(opts.maxRequests)} requests), a ${warmup.seconds} s warm-up per process first; ${rounds} rounds, order rotated each round. Every response checked: 2xx only (the run fails otherwise). Latencies are autocannon's (1 ms resolution for p50/p99; mean with decimals). C: \`node -r bench/profiler/otel-register.cjs\` — NodeTracerProvider + SimpleSpanProcessor(InMemorySpanExporter), \`TypeormInstrumentation\` via \`registerInstrumentations\`, exporter emptied every 250 ms; it produced ${fmtInt(C.spanCount)} spans for ${fmtInt(C.requests)} measured requests (${(C.spanCount / C.requests).toFixed(2)} per request; ${fmtInt(C.spansAtExit)} in total, warm-up and probes included, as it reported on SIGTERM). Ratios: median over rounds of the per-round ratio (each round runs A, B and C back to back). Server-Timing seen on B: \`${B.probe.serverTiming ?? '(none)'}\`.`,
+    `Four \`node apps/sample/dist/main.js\` processes on the Postgres bench database (${dataset.tasks.toLocaleString('en-US')} tasks; in-process cache, no Redis; indexes: ${dataset.indexes.join('; ')} — without the last two, two of the endpoint's statements scan 0.5M and 1.9M rows, ~100 ms or more per request, and the comparison would measure Postgres alone), started once and loaded one at a time: \`GET ${path}\` (uncached; ${bQueries.length ? `${bQueries[0]} SQL statement(s) per request by B's Server-Timing` : 'statements per request unknown: B sent no Server-Timing'}) for 1,000 userIds from 101 to 10,000 in turn (the 100 heaviest task owners left out). autocannon ${opts.connections} connections, ${opts.seconds} s per run (capped at ${fmtInt(opts.maxRequests)} requests), a ${warmup.seconds} s warm-up per process first; ${rounds} rounds, order rotated each round. Every response checked: 2xx only (the run fails otherwise). Latencies are autocannon's (1 ms resolution for p50/p99; mean with decimals). C: \`node -r bench/profiler/otel-register.cjs\` — NodeTracerProvider + SimpleSpanProcessor(InMemorySpanExporter), \`TypeormInstrumentation\` via \`registerInstrumentations\`, exporter emptied every 250 ms; it produced ${fmtInt(C.spanCount)} spans for ${fmtInt(C.requests)} measured requests (${(C.spanCount / C.requests).toFixed(2)} per request; ${fmtInt(C.spansAtExit)} in total, warm-up and probes included, as it reported on SIGTERM). D: \`node -r bench/profiler/als-only.cjs\` — one \`AsyncLocalStorage.run\` around each request's listeners and nothing else, the floor of any per-request context. Ratios: median over rounds of the per-round ratio (each round runs A, B, C and D back to back). Server-Timing seen on B: \`${B.probe.serverTiming ?? '(none)'}\`.`,
     '',
     table(
       [
@@ -328,5 +341,5 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
     ),
     ...(notes.length ? ['', ...notes.map((n) => `- note: ${n}`)] : []),
   ].join('\n');
-  return { markdown, targets, bA, cA, bC };
+  return { markdown, targets, bA, cA, bC, dA, bD };
 }

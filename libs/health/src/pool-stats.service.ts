@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { PerfPoolSnapshot, PerfPoolsHandle } from '@nest-perf/core';
 import { DataSource } from 'typeorm';
@@ -9,19 +9,25 @@ import { PoolMetrics } from './pool-metrics';
  * Connection counts and timers of every pool of the app's TypeORM DataSources, read without a
  * probe (nothing is acquired). `PerfHealthModule` provides it under `PERF_POOLS`, which is how
  * `@nest-perf/metrics` shows pools on its dashboard and in `/metrics`. `pg` pools are instrumented
- * the first time they are listed, so acquire and usage times are recorded from then on.
+ * when the app starts (and any DataSource initialized later when first listed), so acquire and
+ * usage times are recorded from then on.
  *
  * @example
  * const [primary] = poolStats.pools(); // { name: 'default', driver: 'postgres', active: 3, ... }
  */
 @Injectable()
-export class PoolStatsService implements PerfPoolsHandle {
+export class PoolStatsService implements PerfPoolsHandle, OnApplicationBootstrap {
   private found: { name: string; dataSource: DataSource }[] | undefined;
 
   constructor(
     private readonly metrics: PoolMetrics,
     private readonly discovery: DiscoveryService,
   ) {}
+
+  /** Lists the pools once at startup, so `pg` acquires are timed from the first request on. */
+  onApplicationBootstrap(): void {
+    this.pools();
+  }
 
   /** Every pool of every initialized DataSource, primaries before their replicas. */
   pools(): PerfPoolSnapshot[] {

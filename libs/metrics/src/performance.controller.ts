@@ -61,7 +61,11 @@ export function createPerformanceControllers(path: string, metricsPath: string):
       // The page's own path (global prefix included) is the base of the JSON it fetches.
       const own = (request.originalUrl ?? request.url ?? '').split('?')[0].replace(/\/+$/, '');
       const basePath = own !== '' && SAFE_PATH.test(own) ? own : `/${path}`;
-      return renderDashboardHtml({ basePath, refreshMs: this.performance.refreshMs });
+      return renderDashboardHtml({
+        basePath,
+        refreshMs: this.performance.refreshMs,
+        available: this.performance.available(),
+      });
     }
 
     @Get('dashboard.js')

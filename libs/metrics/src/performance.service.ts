@@ -27,6 +27,12 @@ export class PerformanceService {
     return this.options.refreshMs;
   }
 
+  /** Which sources are installed (the dashboard asks only those). @internal */
+  available(): { http: boolean; cache: boolean; profiler: boolean; pools: boolean } {
+    const { cache, queries, pools } = this.sources;
+    return { http: this.options.http, cache: !!cache, profiler: !!queries, pools: !!pools };
+  }
+
   /** The cache's statistics; 404 when `@nest-perf/cache` is not installed. */
   cache(): PerfCacheHandle {
     return this.sources.cache ?? missing('@nest-perf/cache', 'PerfCacheModule');

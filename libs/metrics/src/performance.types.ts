@@ -11,14 +11,17 @@ export interface RouteStats {
   route: string;
   /** Responses finished (or requests aborted) since start or the last reset. */
   count: number;
-  /** Requests per second over the last 60 seconds (fewer right after start or a reset). */
+  /** Requests per second over the last 60 s (over the time since start or reset, when shorter). */
   ratePerSec: number;
   meanMs: number;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Responses by status class: `2xx`, `3xx`, `4xx`, `5xx`, and `aborted` (client left first). */
+  /**
+   * Responses by status class, only the classes seen: `1xx`..`5xx`, and `aborted` (the client left
+   * before the response ended).
+   */
   statuses: Record<string, number>;
   /** Share of responses with status >= 500, 0..1. */
   errorRate: number;

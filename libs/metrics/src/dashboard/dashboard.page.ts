@@ -190,6 +190,8 @@ tbody tr:hover { background: color-mix(in srgb, var(--accent) 6%, transparent); 
 tfoot td { font-weight: 600; border-bottom: 0; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.route { overflow-wrap: anywhere; min-width: 180px; }
+td.name { overflow-wrap: anywhere; }
+.grid th, .grid td { padding: 6px 5px; }
 td.over { color: var(--bad); font-weight: 600; }
 .method { font-weight: 600; font-size: 11px; letter-spacing: 0.03em; }
 .sql {
@@ -230,6 +232,6 @@ svg.alt .line { stroke: var(--accent2); } svg.alt .area, svg.alt .dot { fill: va
 .report .row { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: baseline; margin-bottom: 6px; }
 .report .route { font-weight: 600; overflow-wrap: anywhere; }
 .call-site code { overflow-wrap: anywhere; }
-.hint { margin-top: 6px; padding: 6px 10px; border-radius: 6px; background: color-mix(in srgb, var(--warn) 10%, transparent); }
+.hint { white-space: pre-line; margin-top: 6px; padding: 6px 10px; border-radius: 6px; background: color-mix(in srgb, var(--warn) 10%, transparent); }
 footer { margin-top: 20px; font-size: 12px; text-align: center; }
 `;

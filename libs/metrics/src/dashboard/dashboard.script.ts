@@ -126,16 +126,16 @@ const DASHBOARD_PANELS = String.raw`
     kpi('hit-rate', pct(total.hitRate), num(total.hits) + ' hits \u00b7 ' + num(total.misses) + ' misses');
     const want = targets.cacheHitRate && finite(targets.cacheHitRate.target) ? targets.cacheHitRate.target : 0.8;
     show('cache', 'ok', plural(rows.length, 'namespace'), rows.length ? [
-      barChart(rows.map((r) => ({
+      barChart(rows.map((r) => (r.hits + r.misses ? {
         label: r.name, value: r.hitRate, tone: tone(r.hitRate, want, want / 2),
         text: pct(r.hitRate) + ' (' + num(r.hits) + '/' + num(r.hits + r.misses) + ')',
-      })), { width: widthOf('cache'), max: 1, labelWidth: 170, label: 'Cache hit rate per namespace' }),
+      } : { label: r.name, value: 0, text: 'no calls yet' })), { width: widthOf('cache'), max: 1, labelWidth: 170, label: 'Cache hit rate per namespace' }),
       table([
-        { label: 'Namespace', value: (r) => r.name, cls: () => 'route' },
+        { label: 'Namespace', value: (r) => r.name, cls: () => 'name' },
         { label: 'Hits', num: true, value: (r) => num(r.hits) },
         { label: 'Misses', num: true, value: (r) => num(r.misses) },
         { label: 'L1 / L2', num: true, value: (r) => num(r.l1Hits) + ' / ' + num(r.l2Hits) },
-        { label: 'Hit rate', num: true, value: (r) => pct(r.hitRate) },
+        { label: 'Hit rate', num: true, value: (r) => (r.hits + r.misses ? pct(r.hitRate) : DASH) },
         { label: 'Avg load', num: true, value: (r) => ms(r.avgLoadMs) },
         { label: 'Evicted', num: true, value: (r) => num(r.evictions) },
         { label: 'Errors', num: true, value: (r) => num((r.errors || 0) + (r.loadErrors || 0)) },
