@@ -3,7 +3,8 @@
 // use (TEST_DATABASE_URL, TEST_REDIS_URL; defaults below). When one does not and it is meant to
 // be local, starts the local server, installing it from Debian's packages first when it is
 // missing and we are root. Likewise for the Chromium the dashboard test drives (CHROMIUM_PATH,
-// default /usr/bin/chromium). Otherwise stops with the exact commands to run. When everything
+// default /usr/bin/chromium) and the hypopg extension the index advisor tests use. Otherwise stops
+// with the exact commands to run. When everything
 // is already there this takes a few tens of milliseconds.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const problems = [];
 await ensure('Postgres', PG_URL, pgTarget, checkPostgres, startPostgres, postgresHelp);
 await ensure('Redis', REDIS_URL, redisTarget, checkRedis, startRedis, redisHelp);
 ensureChromium();
+if (problems.length === 0) await ensureHypopg();
 if (problems.length > 0) {
   console.error(`\nTest services are not available:\n\n${problems.join('\n\n')}\n`);
   process.exit(1);
@@ -184,6 +186,45 @@ function redisHelp() {
     `  redis-server --daemonize yes --bind 127.0.0.1 --port ${redisTarget.port || 6379} --save "" --appendonly no`,
     'or point TEST_REDIS_URL at a Redis you can use.',
   ].join('\n');
+}
+
+// ---------------------------------------------------------------- hypopg
+/**
+ * The index advisor's tests run what-if indexes through hypopg. Its package for a local server
+ * (postgresql-<major>-hypopg) is installed when missing and we are root.
+ */
+async function ensureHypopg() {
+  const available = async () => {
+    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query(
+        "SELECT current_setting('server_version_num')::int / 10000 AS major, " +
+          "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg') AS present",
+      );
+      return rows[0];
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+  const { major, present } = await available();
+  if (present) return;
+  const pkg = `postgresql-${major}-hypopg`;
+  const help = `Install hypopg for the Postgres server, e.g. on Debian:\n  sudo apt-get install -y ${pkg}`;
+  if (!LOCAL.has(pgTarget.hostname) || !isRoot || !has('apt-get')) {
+    problems.push(
+      `The hypopg extension is not available on Postgres at ${pgTarget.host}.\n${help}`,
+    );
+    return;
+  }
+  try {
+    aptInstall(pkg);
+  } catch (error) {
+    problems.push(`hypopg: could not install ${pkg}: ${error.message}\n${help}`);
+    return;
+  }
+  if (!(await available()).present)
+    problems.push(`${pkg} was installed but hypopg is still missing.\n${help}`);
 }
 
 // ---------------------------------------------------------------- Chromium
