@@ -4,8 +4,8 @@
 // be local, starts the local server, installing it from Debian's packages first when it is
 // missing and we are root. Likewise for the Chromium the dashboard test drives (CHROMIUM_PATH,
 // default /usr/bin/chromium) and the hypopg extension the index advisor tests use. Otherwise stops
-// with the exact commands to run. When everything
-// is already there this takes a few tens of milliseconds.
+// with the exact commands to run. When everything is already there this takes a few tens of
+// milliseconds.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';

@@ -12,9 +12,11 @@ import { writeMigration } from './output/migration-writer';
 import type { WrittenMigration } from './output/migration-writer';
 import { writeReport } from './output/report-writer';
 import { readPostgresSchema } from './schema/postgres-schema';
+import { readSqliteSchema } from './schema/sqlite-schema';
 import type { ExistingIndex, TableInfo } from './schema/postgres-schema';
+import type { Planner, PlanEstimate } from './validation/planner';
 import { PostgresPlanner } from './validation/postgres-planner';
-import type { PlanEstimate } from './validation/postgres-planner';
+import { SqlitePlanner } from './validation/sqlite-planner';
 
 /** Options of {@link adviseIndexes}. */
 export interface AdviseOptions {
@@ -108,6 +110,7 @@ function resolveTable(access: TableAccess, tables: Map<string, TableInfo>): Tabl
   if (access.schema) return tables.get(`${access.schema}.${access.table}`);
   return (
     tables.get(`public.${access.table}`) ??
+    tables.get(`main.${access.table}`) ??
     [...tables.values()].find((t) => t.name === access.table)
   );
 }
@@ -133,17 +136,39 @@ export async function adviseIndexes(input: {
   }
   const workload = parseWorkload(input.workload);
   const type = String(dataSource.options.type);
-  if (type !== 'postgres') {
+  const dialect =
+    type === 'postgres'
+      ? 'postgres'
+      : type === 'better-sqlite3' || type === 'sqlite'
+        ? 'sqlite'
+        : undefined;
+  if (!dialect) {
     throw new AdvisorError(
-      `the advisor validates with the Postgres planner; this DataSource is ${type} (SQLite and MySQL are not supported yet)`,
+      `the advisor validates with the planner of Postgres or SQLite; this DataSource is ${type} (MySQL is not supported yet)`,
     );
   }
-  if (workload.dialect !== 'postgres') {
+  if (workload.dialect !== dialect) {
     throw new AdvisorError(
-      `the workload was recorded on ${workload.dialect}, the DataSource is postgres: record it on the same database kind`,
+      `the workload was recorded on ${workload.dialect}, the DataSource is ${dialect}: record it on the same kind of database`,
     );
   }
   await initParsers();
+  if (dialect === 'sqlite') {
+    const planner = await SqlitePlanner.open(dataSource);
+    try {
+      const tables = await readSqliteSchema(planner);
+      await planner.rememberSizes(new Map([...tables.values()].map((t) => [t.name, t.rows])));
+      return await advise(workload, tables, planner, entityNames(dataSource, 'main'), {
+        minImprovement,
+        minShare,
+        allowReal: false,
+        timestamp: options.timestamp,
+        source: options.source,
+      });
+    } finally {
+      await planner.close();
+    }
+  }
   const planner = await PostgresPlanner.open(dataSource);
   try {
     if (!planner.hypopg && !options.allowRealWhatIf) {
@@ -154,7 +179,7 @@ export async function adviseIndexes(input: {
       );
     }
     const tables = await readPostgresSchema(planner);
-    return await advise(workload, tables, planner, entityNames(dataSource), {
+    return await advise(workload, tables, planner, entityNames(dataSource, 'public'), {
       minImprovement,
       minShare,
       allowReal: options.allowRealWhatIf ?? false,
@@ -177,7 +202,7 @@ interface Settings {
 async function advise(
   workload: Workload,
   tables: Map<string, TableInfo>,
-  planner: PostgresPlanner,
+  planner: Planner,
   entities: EntityNames,
   settings: Settings,
 ): Promise<AdviceResult> {
@@ -196,7 +221,7 @@ async function advise(
       uses: [],
     };
     queries.push(advice);
-    const analysis = analyzeStatement(q.sql, 'postgres');
+    const analysis = analyzeStatement(q.sql, planner.dialect);
     if (analysis.error) {
       advice.note = `not parsed: ${analysis.error}`;
       continue;
@@ -211,11 +236,12 @@ async function advise(
         );
         continue;
       }
-      for (const c of candidateIndexes(access, q, {
+      const schema = {
         columns: table.columns,
         primaryKey: table.primaryKey,
         lowCardinality: table.lowCardinality,
-      })) {
+      };
+      for (const c of candidateIndexes(access, q, schema, { dialect: planner.dialect })) {
         const candidate = { ...c, table: table.name, schema: table.schema };
         if (table.indexes.some((e) => coveredBy(candidate, e))) continue;
         candidates.set(key(candidate), candidate);
@@ -261,7 +287,7 @@ async function advise(
       return found;
     };
     try {
-      if (candidate.method === 'btree' && planner.hypopg) {
+      if (candidate.method === 'btree' && planner.hypothetical) {
         gains.set(
           k,
           await planner.withHypothetical([named], (names) =>
@@ -355,23 +381,33 @@ async function advise(
   }));
   const redundant = redundantIndexes(tables);
   const migration = writeMigration({
-    dialect: 'postgres',
+    dialect: planner.dialect,
     indexes,
     timestamp: settings.timestamp,
     source: settings.source,
   });
-  const report = writeReport({ indexes, queries, redundant, skipped, tables, settings });
+  const report = writeReport({
+    indexes,
+    queries,
+    redundant,
+    skipped,
+    tables,
+    settings: { ...settings, dialect: planner.dialect },
+  });
   return { indexes, queries, redundant, skipped, report, migration };
 }
 
 /** Table (`schema.table`) → entity class name and column → property path, from TypeORM metadata. */
 type EntityNames = Map<string, { entity: string; properties: Map<string, string> }>;
 
-function entityNames(dataSource: DataSource): EntityNames {
+function entityNames(dataSource: DataSource, defaultSchema: string): EntityNames {
   const names: EntityNames = new Map();
   for (const meta of dataSource.entityMetadatas) {
     const properties = new Map(meta.columns.map((c) => [c.databaseName, c.propertyPath]));
-    names.set(`${meta.schema ?? 'public'}.${meta.tableName}`, { entity: meta.name, properties });
+    names.set(`${meta.schema ?? defaultSchema}.${meta.tableName}`, {
+      entity: meta.name,
+      properties,
+    });
   }
   return names;
 }
@@ -382,7 +418,7 @@ function entityNames(dataSource: DataSource): EntityNames {
  * neither create nor drop it.
  */
 function decoratorFor(index: PlannedIndex, entities: EntityNames): string {
-  const entity = entities.get(`${index.schema ?? 'public'}.${index.table}`);
+  const entity = entities.get(`${index.schema}.${index.table}`);
   const columns = index.columns
     .map((c) => `'${entity?.properties.get(c.name) ?? c.name}'`)
     .join(', ');
@@ -393,7 +429,7 @@ function decoratorFor(index: PlannedIndex, entities: EntityNames): string {
 }
 
 async function afterPlans(
-  planner: PostgresPlanner,
+  planner: Planner,
   planned: PlannedIndex[],
   queries: QueryAdvice[],
   allowReal: boolean,
@@ -438,7 +474,8 @@ function isCatalog(access: TableAccess): boolean {
   return (
     access.schema === 'pg_catalog' ||
     access.schema === 'information_schema' ||
-    access.table.startsWith('pg_')
+    access.table.startsWith('pg_') ||
+    access.table.startsWith('sqlite_')
   );
 }
 

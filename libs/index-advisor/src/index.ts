@@ -21,4 +21,4 @@ export { createIndexSql, dropIndexSql } from './output/index-sql';
 export type { MigrationDialect, PlannedIndex } from './output/index-sql';
 export { writeMigration } from './output/migration-writer';
 export type { MigrationInput, WrittenMigration } from './output/migration-writer';
-export type { PlanEstimate } from './validation/postgres-planner';
+export type { PlanEstimate } from './validation/planner';

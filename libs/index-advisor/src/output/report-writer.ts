@@ -21,15 +21,21 @@ export function writeReport(input: {
   redundant: AdviceResult['redundant'];
   skipped: AdviceResult['skipped'];
   tables: Map<string, TableInfo>;
-  settings: { minImprovement: number; source?: string };
+  settings: { minImprovement: number; source?: string; dialect: 'postgres' | 'sqlite' };
 }): string {
   const { indexes, queries, redundant, skipped, tables, settings } = input;
   const lines: string[] = ['# Index advice', ''];
+  const how =
+    settings.dialect === 'postgres'
+      ? "Costs are the Postgres planner's estimates for a generic plan (any parameter values); " +
+        'candidates were tried as hypopg hypothetical indexes'
+      : "SQLite's planner gives no costs: plans (EXPLAIN QUERY PLAN) are scored by their steps " +
+        '(full scan N rows, index search N / 10^columns, sort N / 2, N = the largest table); ' +
+        'candidates were created inside a transaction that was rolled back';
   lines.push(
     `From ${settings.source ?? 'the workload'}: ${queries.length} queries, ${indexes.length} index(es) proposed. ` +
-      `Costs are the Postgres planner's estimates for a generic plan (any parameter values); ` +
-      `candidates were tried as hypopg hypothetical indexes and kept when they cut a query's cost by ` +
-      `at least ${Math.round(settings.minImprovement * 100)}% and its plan used them.`,
+      `${how}, and kept when they cut a query's cost by at least ` +
+      `${Math.round(settings.minImprovement * 100)}% and its plan used them.`,
     '',
   );
   lines.push('## Proposed indexes', '');

@@ -1,18 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { createIndexSql } from '../output/index-sql';
 import type { PlannedIndex } from '../output/index-sql';
-
-/** What the planner said about one statement. */
-export interface PlanEstimate {
-  /** The plan's total cost (planner units). */
-  cost: number;
-  /** Estimated rows. */
-  rows: number;
-  /** Node types from the root down, e.g. `Limit > Index Scan`. */
-  shape: string;
-  /** Names of the indexes the plan uses (hypothetical ones by their hypopg name). */
-  indexes: string[];
-}
+import type { Planner, PlanEstimate } from './planner';
 
 interface PlanNode {
   'Node Type': string;
@@ -52,13 +41,18 @@ function parameterCount(sql: string): number {
  * hypopg (planner-only: nothing is built, nothing is locked).
  * @internal
  */
-export class PostgresPlanner {
+export class PostgresPlanner implements Planner {
+  readonly dialect = 'postgres';
   private statement = 0;
 
   private constructor(
     private readonly runner: QueryRunner,
     readonly hypopg: boolean,
   ) {}
+
+  get hypothetical(): boolean {
+    return this.hypopg;
+  }
 
   /**
    * Opens the planner. `CREATE EXTENSION IF NOT EXISTS hypopg` is tried (the package
