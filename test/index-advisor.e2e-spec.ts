@@ -165,6 +165,43 @@ describe('index advisor on Postgres (sample workload)', () => {
     }
   });
 
+  it('checks trigram GIN indexes for substring search only with --allow-real-what-if', async () => {
+    const profiler = app.get(QueryProfilerService);
+    profiler.reset();
+    for (const q of ['espresso', 'launch', 'review', 'podcast', 'budget']) {
+      await request(app.getHttpServer()).get(`/tasks/search?q=${q}`).expect(200);
+    }
+    const search = profiler.exportWorkload();
+    const refused = await adviseIndexes({ dataSource, workload: search });
+    expect(refused.indexes.filter((i) => i.method === 'gin')).toEqual([]);
+    expect(refused.skipped).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          definition: expect.stringMatching(/^public\.tasks USING gin \(topic/),
+          reason: expect.stringMatching(/--allow-real-what-if/),
+        }),
+      ]),
+    );
+    const real = await adviseIndexes({
+      dataSource,
+      workload: search,
+      options: { allowRealWhatIf: true },
+    });
+    const gin = real.indexes.find((i) => i.method === 'gin');
+    expect(gin).toMatchObject({
+      table: 'tasks',
+      opclass: 'gin_trgm_ops',
+      columns: [{ name: 'topic' }],
+    });
+    expect(real.migration.source).toContain('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    expect(real.migration.source).toMatch(/USING gin \("topic" gin_trgm_ops\)/);
+    // The what-if index was rolled back: nothing is left behind.
+    const left: { n: number }[] = await dataSource.query(
+      `SELECT COUNT(*)::int AS n FROM pg_indexes WHERE indexdef ILIKE '%gin_trgm_ops%'`,
+    );
+    expect(left[0].n).toBe(0);
+  });
+
   describe('the CLI', () => {
     let DATA_SOURCE: string;
     // A TypeScript DataSource file importing the sample's entities, as an app's data-source.ts for
@@ -307,6 +344,25 @@ describe('index advisor on Postgres (sample workload)', () => {
       expect(err[0]).not.toMatch(/\n\s+at /); // a message, not a stack trace
       expect(existsSync(out1)).toBe(false);
       expect(existsSync(join(dir, 'never.md'))).toBe(false);
+    });
+
+    it('reads pg_stat_statements with --from-pg-stat-statements, or says how to enable it', async () => {
+      const loaded = await dataSource
+        .query(`SELECT 1 FROM pg_stat_statements LIMIT 1`)
+        .then(() => true)
+        .catch(() => false);
+      const code = await run('-d', DATA_SOURCE, '--from-pg-stat-statements', '--dry-run');
+      if (loaded) {
+        expect(code).toBe(0);
+        expect(out.join('\n')).toContain('# Index advice');
+      } else {
+        expect(code).toBe(1);
+        expect(err).toEqual([
+          expect.stringMatching(
+            /pg_stat_statements is not available .*shared_preload_libraries.*CREATE EXTENSION pg_stat_statements/,
+          ),
+        ]);
+      }
     });
 
     it('names the database it cannot reach', async () => {
