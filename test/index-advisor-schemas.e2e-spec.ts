@@ -196,10 +196,8 @@ describe('index advisor on Postgres: quoting, names, and TypeORM synchronize', (
       },
     });
     const [index] = result.indexes;
-    expect(index.entityDecorator).toMatch(
-      new RegExp(
-        `^@Index\\('${index.name}', \\['accountId', 'bookedAt'.*\\], \\{ synchronize: false \\}\\) // on class LedgerEntry`,
-      ),
+    expect(index.entityDecorator).toBe(
+      `@Index('${index.name}', { synchronize: false }) // on class LedgerEntry`,
     );
     const runner = first.createQueryRunner();
     await loadMigration(result.migration.source, dir).up(runner);
@@ -213,12 +211,7 @@ describe('index advisor on Postgres: quoting, names, and TypeORM synchronize', (
     await first.destroy();
 
     // With it (as the report prints it), sync and migration:generate leave the index alone.
-    const [, columns] = /\[(.*?)\]/.exec(index.entityDecorator)!;
-    Index(
-      index.name,
-      columns.split(', ').map((c) => c.slice(1, -1)),
-      { synchronize: false },
-    )(LedgerEntry);
+    Index(index.name, { synchronize: false })(LedgerEntry);
     const second = new DataSource({ type: 'postgres', url, entities: [LedgerEntry] });
     await second.initialize();
     try {

@@ -21,8 +21,11 @@ const MAIN = join(ROOT, 'apps/sample/dist/main.js');
 const OTEL_REGISTER = join(HERE, 'otel-register.cjs');
 const ALS_ONLY = join(HERE, 'als-only.cjs');
 
-/** Pin the apps to CPU 0 and this process (autocannon) to CPU 1, when taskset and 2+ CPUs exist. */
-const PIN =
+/**
+ * Pin the apps to CPU 0 and this process (autocannon) to CPU 1, when taskset and 2+ CPUs exist.
+ * Evaluated on import: importing this module pins the importing process (bench/demo does).
+ */
+export const PIN =
   process.env.BENCH_PIN !== '0' &&
   availableParallelism() >= 2 &&
   spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
@@ -68,21 +71,27 @@ function freePort() {
 
 /** Every child this module started, so an error or Ctrl-C still kills them. */
 const children = new Set();
-function killAllSync() {
+export function killAllSync() {
   for (const c of children) c.kill('SIGKILL');
 }
 process.on('exit', killAllSync);
 
-async function startApp(app) {
+/**
+ * Starts `apps/sample/dist/main.js` on a free loopback port (pinned to CPU 0 when {@link PIN}) and
+ * resolves once `GET /` answers 200. `app`: `{ name, env?, preload?, otel? }`; `app.env` is laid
+ * over the defaults (the bench database, METRICS=off, no REDIS_URL). Returns the app with `base`,
+ * `output()` (the last 16 kB of its stdout/stderr) and `stop()` (SIGTERM, SIGKILL after 10 s).
+ */
+export async function startApp(app) {
   const port = await freePort();
   const env = {
     ...process.env,
-    ...app.env,
     DATABASE_URL: BENCH_DB_URL,
-    PORT: String(port),
-    HOST: '127.0.0.1',
     // The profiler alone is measured: /performance's HTTP statistics would weigh on every variant.
     METRICS: 'off',
+    ...app.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
   };
   delete env.REDIS_URL; // in-process cache only
   const args = [...(app.preload ? ['-r', app.preload] : []), MAIN];

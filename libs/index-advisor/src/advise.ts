@@ -242,7 +242,11 @@ async function advise(
         lowCardinality: table.lowCardinality,
       };
       for (const c of candidateIndexes(access, q, schema, { dialect: planner.dialect })) {
-        const candidate = { ...c, table: table.name, schema: table.schema };
+        const candidate = {
+          ...withoutWideIncludes(c, table.wide),
+          table: table.name,
+          schema: table.schema,
+        };
         if (table.indexes.some((e) => coveredBy(candidate, e))) continue;
         candidates.set(key(candidate), candidate);
         found.push(candidate);
@@ -397,32 +401,27 @@ async function advise(
   return { indexes, queries, redundant, skipped, report, migration };
 }
 
-/** Table (`schema.table`) → entity class name and column → property path, from TypeORM metadata. */
-type EntityNames = Map<string, { entity: string; properties: Map<string, string> }>;
+/** Table (`schema.table`) → entity class name, from TypeORM metadata. */
+type EntityNames = Map<string, { entity: string }>;
 
 function entityNames(dataSource: DataSource, defaultSchema: string): EntityNames {
   const names: EntityNames = new Map();
   for (const meta of dataSource.entityMetadatas) {
-    const properties = new Map(meta.columns.map((c) => [c.databaseName, c.propertyPath]));
     names.set(`${meta.schema ?? defaultSchema}.${meta.tableName}`, {
       entity: meta.name,
-      properties,
     });
   }
   return names;
 }
 
 /**
- * The `@Index` line for the entity: TypeORM names columns by property, cannot express DESC or
- * INCLUDE, and with `synchronize: false` only records the name, so sync and migration:generate
- * neither create nor drop it.
+ * The `@Index` line for the entity: TypeORM's documented form for an index made by a migration,
+ * `@Index(name, { synchronize: false })` on the class, which makes `synchronize` and
+ * `migration:generate` leave that index alone (TypeORM cannot express DESC or INCLUDE anyway).
  */
 function decoratorFor(index: PlannedIndex, entities: EntityNames): string {
   const entity = entities.get(`${index.schema}.${index.table}`);
-  const columns = index.columns
-    .map((c) => `'${entity?.properties.get(c.name) ?? c.name}'`)
-    .join(', ');
-  const line = `@Index('${index.name}', [${columns}], { synchronize: false })`;
+  const line = `@Index('${index.name}', { synchronize: false })`;
   return entity
     ? `${line} // on class ${entity.entity}`
     : `${line} // table ${index.table} has no entity`;
@@ -468,6 +467,17 @@ function redundantIndexes(tables: Map<string, TableInfo>): AdviceResult['redunda
     }
   }
   return out;
+}
+
+/**
+ * INCLUDE is there for index-only scans, which need every column the query reads: when one of
+ * them is too wide to copy into an index (see `TableInfo.wide`), no scan can be index-only, so
+ * the INCLUDE goes entirely and the index stays lean.
+ */
+function withoutWideIncludes(c: IndexCandidate, wide: string[]): IndexCandidate {
+  if (!c.include?.length || !c.include.some((col) => wide.includes(col))) return c;
+  const { include: _dropped, ...rest } = c;
+  return { ...rest, reason: c.reason.replace(/; INCLUDE [^;]*/, '') };
 }
 
 function isCatalog(access: TableAccess): boolean {

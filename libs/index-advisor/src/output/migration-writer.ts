@@ -41,7 +41,7 @@ export function writeMigration(input: MigrationInput): WrittenMigration {
   const header = [
     '/**',
     ` * Indexes proposed by nest-perf-advisor${input.source ? ` from ${input.source}` : ''}.`,
-    ' * Review them, and add the `@Index(name, [...], { synchronize: false })` lines from the report to',
+    ' * Review them, and add the `@Index(name, { synchronize: false })` lines from the report to',
     ' * your entities so that `synchronize` and `migration:generate` leave these indexes alone.',
     ...(postgres
       ? [

@@ -21,6 +21,12 @@ export interface TableInfo {
   columns: string[];
   primaryKey: string[];
   indexes: ExistingIndex[];
+  /**
+   * Columns too wide to copy into an index's INCLUDE (text, json, bytea, arrays, varchar over 64):
+   * an index-only scan is not worth a second copy of them, and one large value can make
+   * CREATE INDEX fail (btree rows are limited to ~2.7 kB).
+   */
+  wide: string[];
   /** Columns with few distinct values (pg_stats), candidates for partial indexes. */
   lowCardinality: string[];
   /** Estimated rows (pg_class.reltuples). */
@@ -46,6 +52,7 @@ export async function readPostgresSchema(
       schema: t.schema,
       name: t.name,
       columns: [],
+      wide: [],
       primaryKey: [],
       indexes: [],
       lowCardinality: [],
@@ -54,11 +61,23 @@ export async function readPostgresSchema(
       reads: 0,
     });
   }
-  const columns = await planner.query<{ schema: string; table: string; column: string }>(
-    `SELECT table_schema AS schema, table_name AS table, column_name AS column
+  const columns = await planner.query<{
+    schema: string;
+    table: string;
+    column: string;
+    type: string;
+    length: number | null;
+  }>(
+    `SELECT table_schema AS schema, table_name AS table, column_name AS column,
+            data_type AS type, character_maximum_length AS length
        FROM information_schema.columns ORDER BY ordinal_position`,
   );
-  for (const c of columns) result.get(`${c.schema}.${c.table}`)?.columns.push(c.column);
+  for (const c of columns) {
+    const table = result.get(`${c.schema}.${c.table}`);
+    if (!table) continue;
+    table.columns.push(c.column);
+    if (isWide(c.type, c.length)) table.wide.push(c.column);
+  }
 
   const indexes = await planner.query<{
     schema: string;
@@ -132,4 +151,21 @@ export async function readPostgresSchema(
     if (table) Object.assign(table, { writes: Number(a.writes), reads: Number(a.reads) });
   }
   return result;
+}
+
+const WIDE_TYPES = new Set([
+  'text',
+  'json',
+  'jsonb',
+  'bytea',
+  'xml',
+  'ARRAY',
+  'USER-DEFINED',
+  'tsvector',
+]);
+
+function isWide(type: string, length: number | null): boolean {
+  if (WIDE_TYPES.has(type)) return true;
+  if (type === 'character varying' || type === 'character') return length === null || length > 64;
+  return false;
 }

@@ -18,6 +18,7 @@ export async function readSqliteSchema(planner: SqlitePlanner): Promise<Map<stri
       schema: 'main',
       name,
       columns: columns.map((c) => c.name),
+      wide: [],
       primaryKey: columns
         .filter((c) => c.pk > 0)
         .sort((a, b) => a.pk - b.pk)
