@@ -45,7 +45,13 @@ async function profile({ profiler, preload }, port, dir) {
       join(ROOT, 'apps/sample/dist/main.js'),
     ],
     {
-      env: { ...process.env, DATABASE_URL: BENCH_DB_URL, PORT: String(port), PROFILER: profiler, METRICS: 'off' },
+      env: {
+        ...process.env,
+        DATABASE_URL: BENCH_DB_URL,
+        PORT: String(port),
+        PROFILER: profiler,
+        METRICS: 'off',
+      },
       stdio: 'ignore',
     },
   );
