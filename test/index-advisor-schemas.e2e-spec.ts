@@ -1,28 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { adviseIndexes } from '@nest-perf/index-advisor';
 import { QueryProfilerService } from '@nest-perf/profiler';
 import request from 'supertest';
-import ts from 'typescript';
 import { Column, DataSource, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { MigrationInterface } from 'typeorm';
 import { scratchDatabase, ScratchDatabase } from './support/databases';
+import { loadMigrationClass } from './support/migrations';
 import { bootSampleApp } from './support/sample-app';
-
-function loadMigration(source: string, dir: string): MigrationInterface {
-  const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const file = join(dir, `m-${Math.random().toString(36).slice(2)}.js`);
-  writeFileSync(file, js);
-  const [Migration] = Object.values(
-    createRequire(__filename)(file),
-  ) as (new () => MigrationInterface)[];
-  return new Migration();
-}
 
 describe('index advisor on SQLite (sample workload)', () => {
   let db: ScratchDatabase;
@@ -77,7 +63,7 @@ describe('index advisor on SQLite (sample workload)', () => {
         .map((r) => r.detail)
         .join(' | ');
     expect(await explain()).not.toContain(index!.name);
-    const migration = loadMigration(result.migration.source, dir);
+    const migration = new (loadMigrationClass(result.migration.source, dir))();
     const runner = dataSource.createQueryRunner();
     try {
       await migration.up(runner);
@@ -145,7 +131,7 @@ describe('index advisor on Postgres: quoting, names, and TypeORM synchronize', (
     expect(result.migration.source).toContain(
       `ON "Sales"."UserAccountsWithAVeryLongDescriptiveName" ("ownerId", "createdAt" DESC`,
     );
-    const migration = loadMigration(result.migration.source, dir);
+    const migration = new (loadMigrationClass(result.migration.source, dir))();
     const runner = dataSource.createQueryRunner();
     try {
       await migration.up(runner);
@@ -200,7 +186,7 @@ describe('index advisor on Postgres: quoting, names, and TypeORM synchronize', (
       `@Index('${index.name}', { synchronize: false }) // on class LedgerEntry`,
     );
     const runner = first.createQueryRunner();
-    await loadMigration(result.migration.source, dir).up(runner);
+    await new (loadMigrationClass(result.migration.source, dir))().up(runner);
     await runner.release();
 
     // Without the line, TypeORM's schema sync would drop the index it does not know.

@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -9,24 +8,12 @@ import type { AdviceResult } from '@nest-perf/index-advisor';
 import { main as advisorCli } from '../libs/index-advisor/src/cli/advisor.cli';
 import { QueryProfilerService } from '@nest-perf/profiler';
 import request from 'supertest';
-import ts from 'typescript';
 import { DataSource } from 'typeorm';
-import type { MigrationInterface } from 'typeorm';
 import { scratchDatabase, ScratchDatabase } from './support/databases';
+import { loadMigrationClass } from './support/migrations';
 import { bootSampleApp } from './support/sample-app';
 
 const DATASET = { users: 200, tasks: 20_000, seed: 5 };
-
-/** Compiles the generated migration and returns its class. */
-function loadMigration(source: string, dir: string): new () => MigrationInterface {
-  const js = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const file = join(dir, `migration-${Date.now()}-${Math.random().toString(36).slice(2)}.js`);
-  writeFileSync(file, js);
-  const exported = createRequire(__filename)(file) as Record<string, new () => MigrationInterface>;
-  return Object.values(exported)[0];
-}
 
 async function indexNames(dataSource: DataSource, table: string): Promise<string[]> {
   const rows: { indexname: string }[] = await dataSource.query(
@@ -113,7 +100,7 @@ describe('index advisor on Postgres (sample workload)', () => {
   });
 
   it('writes a migration whose up() makes the plans use the indexes, idempotent both ways', async () => {
-    const Migration = loadMigration(result.migration.source, dir);
+    const Migration = loadMigrationClass(result.migration.source, dir);
     const migration = new Migration();
     const runner = dataSource.createQueryRunner();
     try {
@@ -144,7 +131,7 @@ describe('index advisor on Postgres (sample workload)', () => {
   });
 
   it('runs through TypeORM with migrationsTransactionMode each', async () => {
-    const Migration = loadMigration(result.migration.source, dir);
+    const Migration = loadMigrationClass(result.migration.source, dir);
     const other = new DataSource({
       type: 'postgres',
       url: (db.config as { url: string }).url,

@@ -11,8 +11,9 @@ export {
   BACKGROUND_ROUTE,
   ROUTE_TEMPLATE,
   routeTemplateOf,
+  nameFastifyRoutes,
 } from './request-context';
-export type { PerfRequestContext } from './request-context';
+export type { PerfRequestContext, FastifyRouteHookTarget } from './request-context';
 export { parseWorkload, InvalidWorkloadError, WORKLOAD_VERSION } from './workload';
 export type { Workload, WorkloadDialect, WorkloadQuery } from './workload';
 export { PERF_CACHE, PERF_QUERY_PROFILER, PERF_POOLS } from './tokens';

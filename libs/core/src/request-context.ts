@@ -104,3 +104,34 @@ export function routeTemplateOf(request: unknown): string | undefined {
   const path = req.route?.path ?? req[ROUTE_TEMPLATE] ?? req.routeOptions?.url ?? req.routerPath;
   return typeof path === 'string' && path.length > 0 ? path : undefined;
 }
+
+/** The part of a Fastify instance {@link nameFastifyRoutes} uses. */
+export interface FastifyRouteHookTarget {
+  addHook(
+    name: 'onRequest',
+    hook: (
+      request: { routeOptions?: { url?: unknown }; raw: Record<symbol, unknown> },
+      reply: unknown,
+      done: () => void,
+    ) => void,
+  ): unknown;
+}
+
+// Instances already hooked: the profiler and the metrics module both ask, one hook is enough.
+const HOOKED = new WeakSet<object>();
+
+/**
+ * On Fastify a hook on the Node HTTP server sees only the raw request, which carries no route:
+ * this adds an `onRequest` hook (before Fastify is ready, so it applies to every route) that
+ * copies the matched template onto the raw request under {@link ROUTE_TEMPLATE}. Idempotent per
+ * instance. Throws what Fastify throws (e.g. when it is already listening).
+ */
+export function nameFastifyRoutes(fastify: FastifyRouteHookTarget): void {
+  if (HOOKED.has(fastify)) return;
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const url = request.routeOptions?.url;
+    if (typeof url === 'string') request.raw[ROUTE_TEMPLATE] = url;
+    done();
+  });
+  HOOKED.add(fastify);
+}

@@ -9,7 +9,8 @@ import {
   Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ROUTE_TEMPLATE, UNMATCHED_ROUTE, routeTemplateOf } from '@nest-perf/core';
+import { UNMATCHED_ROUTE, nameFastifyRoutes, routeTemplateOf } from '@nest-perf/core';
+import type { FastifyRouteHookTarget } from '@nest-perf/core';
 import { HttpStats, statusClassOf } from './http-stats';
 import type { StatusClass } from './http-stats';
 import { RESOLVED_OPTIONS } from './metrics.constants';
@@ -27,17 +28,6 @@ interface RequestEmitter {
   removeListener(event: 'request', listener: RequestListener): unknown;
 }
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
-
-interface FastifyLike {
-  addHook(
-    name: 'onRequest',
-    hook: (
-      request: { routeOptions?: { url?: unknown }; raw: Record<symbol, unknown> },
-      reply: unknown,
-      done: () => void,
-    ) => void,
-  ): unknown;
-}
 
 /**
  * Records every HTTP request's latency under its route template and status class, for
@@ -116,13 +106,9 @@ export class HttpStatsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   // Fastify's raw request carries no route: a hook copies the matched template onto it.
-  private nameFastifyRoutes(fastify: FastifyLike): void {
+  private nameFastifyRoutes(fastify: FastifyRouteHookTarget): void {
     try {
-      fastify.addHook('onRequest', (request, _reply, done) => {
-        const url = request.routeOptions?.url;
-        if (typeof url === 'string') request.raw[ROUTE_TEMPLATE] = url;
-        done();
-      });
+      nameFastifyRoutes(fastify);
     } catch (error) {
       this.logger.warn(
         `could not add a Fastify onRequest hook (${String(error)}); requests are counted as ${UNMATCHED_ROUTE}`,

@@ -6,6 +6,7 @@ import type { ResolvedPerformanceOptions } from './metrics.options';
 import { PerformanceSources } from './performance-sources';
 
 type Labels<T extends string> = Partial<Record<T, string | number>>;
+type Reader<T extends string> = (set: (labels: Labels<T>, value: number) => void) => void;
 
 /**
  * nest-perf's Prometheus metrics (names in base units: `_seconds`, `_total`, `_ratio`):
@@ -217,44 +218,43 @@ export class PrometheusService implements OnApplicationBootstrap, OnApplicationS
     );
   }
 
-  // Counters whose values other modules keep: each scrape sets them from the source.
-  private counter<T extends string>(
-    name: string,
-    help: string,
-    labelNames: T[],
-    read: (set: (labels: Labels<T>, value: number) => void) => void,
-  ): void {
-    this.names.push(name);
-    const config: CounterConfiguration<T> = {
-      name,
-      help,
-      labelNames,
-      registers: [this.registry as Registry],
-      collect() {
-        this.reset();
-        read((labels, value) => this.inc(labels, value));
-      },
-    };
-    new Counter(config);
+  // Metrics whose values other modules keep: each scrape sets them from the source (a counter
+  // by increments from zero, a gauge directly).
+  private counter<T extends string>(name: string, help: string, labelNames: T[], read: Reader<T>) {
+    this.sourced('counter', name, help, labelNames, read);
   }
 
-  private gauge<T extends string>(
+  private gauge<T extends string>(name: string, help: string, labelNames: T[], read: Reader<T>) {
+    this.sourced('gauge', name, help, labelNames, read);
+  }
+
+  private sourced<T extends string>(
+    kind: 'counter' | 'gauge',
     name: string,
     help: string,
     labelNames: T[],
-    read: (set: (labels: Labels<T>, value: number) => void) => void,
+    read: Reader<T>,
   ): void {
     this.names.push(name);
-    const config: GaugeConfiguration<T> = {
-      name,
-      help,
-      labelNames,
-      registers: [this.registry as Registry],
-      collect() {
-        this.reset();
-        read((labels, value) => this.set(labels, value));
-      },
-    };
-    new Gauge(config);
+    const base = { name, help, labelNames, registers: [this.registry as Registry] };
+    if (kind === 'counter') {
+      const config: CounterConfiguration<T> = {
+        ...base,
+        collect() {
+          this.reset();
+          read((labels, value) => this.inc(labels, value));
+        },
+      };
+      new Counter(config);
+    } else {
+      const config: GaugeConfiguration<T> = {
+        ...base,
+        collect() {
+          this.reset();
+          read((labels, value) => this.set(labels, value));
+        },
+      };
+      new Gauge(config);
+    }
   }
 }

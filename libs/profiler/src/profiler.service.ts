@@ -13,7 +13,8 @@ import type { QueryProfilerOptions } from './interfaces/profiler-options.interfa
 import type { NPlusOneReport } from './n-plus-one';
 import { MODULE_OPTIONS_TOKEN } from './profiler.module-definition';
 import { QueryProfiler } from './query-profiler';
-import { ROUTE_TEMPLATE } from '@nest-perf/core';
+import { nameFastifyRoutes } from '@nest-perf/core';
+import type { FastifyRouteHookTarget } from '@nest-perf/core';
 import { hookServer } from './server-hook';
 import type { QueryProfilerSummary } from './query-profiler';
 import type { QueryStats } from './query-stats';
@@ -133,13 +134,8 @@ export class QueryProfilerService
   // On Fastify the server hook sees only the raw Node request, which carries no route. A hook
   // (added before Fastify is ready, so it applies to every route) copies the template onto it.
   private nameFastifyRoutes(adapter: { getInstance<T>(): T }): void {
-    const fastify = adapter.getInstance<FastifyLike>();
     try {
-      fastify.addHook('onRequest', (request, _reply, done) => {
-        const url = request.routeOptions?.url;
-        if (typeof url === 'string') request.raw[ROUTE_TEMPLATE] = url;
-        done();
-      });
+      nameFastifyRoutes(adapter.getInstance<FastifyRouteHookTarget>());
     } catch (error) {
       this.logger.warn(
         `could not add a Fastify onRequest hook (${String(error)}); Fastify statements are ` +
@@ -156,17 +152,6 @@ export class QueryProfilerService
     }
     return [...found];
   }
-}
-
-interface FastifyLike {
-  addHook(
-    name: 'onRequest',
-    hook: (
-      request: { routeOptions?: { url?: unknown }; raw: Record<symbol, unknown> },
-      reply: unknown,
-      done: () => void,
-    ) => void,
-  ): unknown;
 }
 
 function isDataSource(value: unknown): value is DataSource {
