@@ -151,6 +151,39 @@ describe('index advisor on Postgres: quoting, names, and TypeORM synchronize', (
     }
   });
 
+  it('sees through views to their tables', async () => {
+    await dataSource.query(
+      `CREATE TABLE events (id serial PRIMARY KEY, device_id int NOT NULL, kind text NOT NULL, at timestamptz NOT NULL)`,
+    );
+    await dataSource.query(
+      `INSERT INTO events (device_id, kind, at)
+       SELECT i % 2000, 'k' || (i % 7), now() - i * interval '1 second' FROM generate_series(1, 60000) AS i`,
+    );
+    await dataSource.query('ANALYZE events');
+    await dataSource.query(
+      `CREATE VIEW recent_events AS SELECT id, device_id, at FROM events WHERE kind <> 'debug'`,
+    );
+    const sql = `SELECT "r"."id" FROM "recent_events" "r" WHERE "r"."device_id" = $1 ORDER BY "r"."at" DESC LIMIT 10`;
+    const result = await adviseIndexes({
+      dataSource,
+      workload: {
+        version: 1,
+        dialect: 'postgres',
+        queries: [{ fingerprint: '00000000000000cc', sql, calls: 40, totalMs: 400, meanMs: 10 }],
+      },
+    });
+    expect(result.indexes).toEqual([
+      expect.objectContaining({
+        table: 'events',
+        columns: [
+          { name: 'device_id', direction: 'ASC' },
+          { name: 'at', direction: 'DESC' },
+        ],
+      }),
+    ]);
+    expect(result.queries[0].uses).toEqual([result.indexes[0].name]);
+  });
+
   it('keeps its index through synchronize once the suggested @Index line is on the entity', async () => {
     @Entity('ledger_entries')
     class LedgerEntry {

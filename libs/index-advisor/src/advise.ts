@@ -11,7 +11,9 @@ import type { PlannedIndex } from './output/index-sql';
 import { writeMigration } from './output/migration-writer';
 import type { WrittenMigration } from './output/migration-writer';
 import { writeReport } from './output/report-writer';
-import { readPostgresSchema } from './schema/postgres-schema';
+import { inlineViews } from './analysis/inline-views';
+import type { ViewDefinition } from './analysis/inline-views';
+import { readPostgresSchema, readPostgresViews } from './schema/postgres-schema';
 import { readSqliteSchema } from './schema/sqlite-schema';
 import type { ExistingIndex, TableInfo } from './schema/postgres-schema';
 import type { Planner, PlanEstimate } from './validation/planner';
@@ -158,7 +160,7 @@ export async function adviseIndexes(input: {
     try {
       const tables = await readSqliteSchema(planner);
       await planner.rememberSizes(new Map([...tables.values()].map((t) => [t.name, t.rows])));
-      return await advise(workload, tables, planner, entityNames(dataSource, 'main'), {
+      return await advise(workload, tables, planner, entityNames(dataSource, 'main'), [], {
         minImprovement,
         minShare,
         allowReal: false,
@@ -179,7 +181,8 @@ export async function adviseIndexes(input: {
       );
     }
     const tables = await readPostgresSchema(planner);
-    return await advise(workload, tables, planner, entityNames(dataSource, 'public'), {
+    const views = await readPostgresViews(planner);
+    return await advise(workload, tables, planner, entityNames(dataSource, 'public'), views, {
       minImprovement,
       minShare,
       allowReal: options.allowRealWhatIf ?? false,
@@ -204,6 +207,7 @@ async function advise(
   tables: Map<string, TableInfo>,
   planner: Planner,
   entities: EntityNames,
+  views: ViewDefinition[],
   settings: Settings,
 ): Promise<AdviceResult> {
   const totalMs = workload.queries.reduce((n, q) => n + q.totalMs, 0) || 1;
@@ -221,7 +225,8 @@ async function advise(
       uses: [],
     };
     queries.push(advice);
-    const analysis = analyzeStatement(q.sql, planner.dialect);
+    // Views are analyzed as CTEs of their definitions; the planner still gets the statement as is.
+    const analysis = analyzeStatement(inlineViews(q.sql, views), planner.dialect);
     if (analysis.error) {
       advice.note = `not parsed: ${analysis.error}`;
       continue;

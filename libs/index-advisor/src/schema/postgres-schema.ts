@@ -1,3 +1,4 @@
+import type { ViewDefinition } from '../analysis/inline-views';
 import type { PostgresPlanner } from '../validation/postgres-planner';
 
 /** One index as the database has it. */
@@ -168,4 +169,13 @@ function isWide(type: string, length: number | null): boolean {
   if (WIDE_TYPES.has(type)) return true;
   if (type === 'character varying' || type === 'character') return length === null || length > 64;
   return false;
+}
+
+/** The database's views, so the analysis can see through them to their tables. @internal */
+export async function readPostgresViews(planner: PostgresPlanner): Promise<ViewDefinition[]> {
+  const rows = await planner.query<{ schema: string; name: string; definition: string }>(
+    `SELECT schemaname AS schema, viewname AS name, definition FROM pg_views
+      WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+  );
+  return rows.map((r) => ({ ...r, definition: r.definition.trim().replace(/;\s*$/, '') }));
 }
