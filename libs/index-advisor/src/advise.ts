@@ -20,6 +20,9 @@ import type { Planner, PlanEstimate } from './validation/planner';
 import { PostgresPlanner } from './validation/postgres-planner';
 import { SqlitePlanner } from './validation/sqlite-planner';
 
+/** The cost cut an index must bring on a table written more than read. */
+export const WRITE_HEAVY_IMPROVEMENT = 0.8;
+
 /** Options of {@link adviseIndexes}. */
 export interface AdviseOptions {
   /** Keep an index only when it cuts a query's planner cost by at least this share. Default 0.5. */
@@ -286,12 +289,21 @@ async function advise(
       (q) => q.before && !q.note && perQuery.get(q)?.some((c) => key(c) === k),
     );
     if (targets.length === 0) continue;
+    // Every index slows the writes to its table: where more rows are written than read
+    // (pg_stat_user_tables), an index must earn more, a cut of at least WRITE_HEAVY_IMPROVEMENT.
+    const table = [...tables.values()].find(
+      (t) => t.name === candidate.table && t.schema === candidate.schema,
+    );
+    const bar =
+      table && table.writes > Math.max(1, table.reads)
+        ? Math.max(settings.minImprovement, WRITE_HEAVY_IMPROVEMENT)
+        : settings.minImprovement;
     const measure = async (used: (plan: PlanEstimate) => boolean) => {
       const found = new Map<QueryAdvice, number>();
       for (const q of targets) {
         const plan = await planner.estimate(q.sql);
         const improvement = 1 - plan.cost / q.before!.cost;
-        if (used(plan) && improvement >= settings.minImprovement) found.set(q, improvement);
+        if (used(plan) && improvement >= bar) found.set(q, improvement);
       }
       return found;
     };

@@ -14,7 +14,7 @@ export type {
   TableSchemaInfo,
 } from './analysis/candidates';
 export { indexName, quoteIdent, MAX_INDEX_NAME_BYTES } from './analysis/index-name';
-export { adviseIndexes, coveredBy } from './advise';
+export { adviseIndexes, coveredBy, WRITE_HEAVY_IMPROVEMENT } from './advise';
 export type { AdviseOptions, AdviceResult, AdvisedIndex, QueryAdvice } from './advise';
 export { AdvisorError } from './advisor.errors';
 export { createIndexSql, dropIndexSql } from './output/index-sql';
