@@ -31,6 +31,9 @@ export const ENDPOINTS = [
   ['DELETE', '/tasks/:id', 'delete a task and everything generated for it'],
   ['GET', '/resources/:id/download', 'a download URL signed with a cached storage token'],
   ['GET', '/health', 'database pool, cache and memory health (Terminus; 503 when down)'],
+  ['GET', '/performance', 'dashboard: route latencies, cache hit rates, slow queries, N+1, pool'],
+  ['GET', '/performance/optimization/status', 'targets (p95, hit rate, N+1, slow) vs now'],
+  ['GET', '/metrics', 'Prometheus metrics'],
 ] as const;
 
 /** Finds real ids in the database so the example URLs return data. */

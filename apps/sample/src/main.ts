@@ -44,6 +44,9 @@ async function bootstrap(): Promise<void> {
       'Try:',
       `  ${base}/`,
       ...examples.map((path) => `  ${base}${path}`),
+      ...(config.metrics !== false && process.env.NODE_ENV !== 'production'
+        ? [`Dashboard: ${base}/performance   Prometheus: ${base}/metrics`]
+        : []),
       '',
     ].join('\n'),
   );
