@@ -27,7 +27,7 @@ Reflect.decorate(
   [
     Module({
       imports: [
-        PerfCacheModule.forRoot({}),
+        PerfCacheModule.forRoot(),
         QueryProfilerModule.forRoot({ dataSources: [dataSource] }),
         PerfHealthModule,
         PerformanceModule.forRoot({ targets: { p95Ms: 1000 } }),

@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { PERF_CACHE } from '@nest-perf/core';
 import { CacheExplorer } from './cache.explorer';
-import { ConfigurableModuleClass } from './cache.module-definition';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './cache.module-definition';
 import { PerfCacheService } from './cache.service';
 
 /**
@@ -28,4 +29,9 @@ import { PerfCacheService } from './cache.service';
   ],
   exports: [PerfCacheService, PERF_CACHE],
 })
-export class PerfCacheModule extends ConfigurableModuleClass {}
+export class PerfCacheModule extends ConfigurableModuleClass {
+  /** The module with its options; `forRoot()` alone is memory only with the defaults. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

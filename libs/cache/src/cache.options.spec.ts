@@ -1,5 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { PerfCacheModule } from './cache.module';
+import { PerfCacheService } from './cache.service';
 import { resolveCacheOptions } from './cache.options';
 import { PerfCacheOptionsError } from './cache.errors';
 import type { PerfCacheModuleOptions } from './interfaces/cache-module-options.interface';
@@ -84,6 +85,15 @@ describe('resolveCacheOptions', () => {
 });
 
 describe('PerfCacheModule registration', () => {
+  it('boots with forRoot() and no options (memory only, defaults)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [PerfCacheModule.forRoot()],
+    }).compile();
+    await moduleRef.init();
+    expect((await moduleRef.get(PerfCacheService).ping()).l2).toEqual({ configured: false });
+    await moduleRef.close();
+  });
+
   it('fails at startup with the list of problems (forRoot)', async () => {
     await expect(
       Test.createTestingModule({

@@ -1,5 +1,5 @@
 import { parseWorkload } from '@nest-perf/core';
-import type { Workload, WorkloadQuery } from '@nest-perf/core';
+import type { Workload } from '@nest-perf/core';
 import type { DataSource } from 'typeorm';
 import { analyzeStatement, initParsers } from './analysis/sql-analysis';
 import type { TableAccess } from './analysis/sql-analysis';
@@ -396,7 +396,6 @@ async function advise(
 
   const indexes: AdvisedIndex[] = planned.map((p) => ({
     ...p,
-    reason: p.reason,
     serves: queries.filter((q) => q.uses.includes(p.name)).map((q) => q.fingerprint),
     entityDecorator: decoratorFor(p, entities),
   }));
@@ -515,5 +514,3 @@ export function describe(p: PlannedIndex): string {
     p.include?.length ? ` INCLUDE (${p.include.join(', ')})` : ''
   }${p.where ? ` WHERE ${p.where}` : ''}`;
 }
-
-export type { WorkloadQuery };

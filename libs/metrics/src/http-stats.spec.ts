@@ -22,7 +22,10 @@ describe('HttpStats', () => {
     expect(routes[0].errorRate).toBeCloseTo(1 / 3, 4);
     expect(routes[0].meanMs).toBeCloseTo(20, 1);
     expect(routes[0].maxMs).toBeCloseTo(30, 0);
-    expect(total).toMatchObject({ method: '*', route: '*', count: 4 });
+    expect(total).toMatchObject({ method: '*', route: '*', count: 4, errorRate: 0.25 });
+    expect(total.statuses).toEqual({ '2xx': 2, '4xx': 1, '5xx': 1 });
+    expect(total.ratePerSec).toBeCloseTo(routes[0].ratePerSec + routes[1].ratePerSec, 2);
+    expect(total.maxMs).toBeCloseTo(30, 0);
   });
 
   it('reports the rate over the last 60 s, shorter right after start', () => {
@@ -31,7 +34,10 @@ describe('HttpStats', () => {
     expect(stats.snapshot().routes[0].ratePerSec).toBe(2); // 20 requests in the first 10 s
     now += 120_000; // two minutes later nothing is recent
     stats.record('GET', '/x', 1, '2xx');
+    stats.record('POST', '/y', 1, '2xx');
     expect(stats.snapshot().routes[0]).toMatchObject({ count: 21, ratePerSec: 0.02 });
+    // The total's window keeps only the recent seconds of every route.
+    expect(stats.snapshot().total).toMatchObject({ count: 22, ratePerSec: 0.03 });
   });
 
   it('forgets everything on reset and restarts the clock', () => {

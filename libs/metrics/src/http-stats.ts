@@ -10,7 +10,6 @@ const WINDOW_SECONDS = 60;
 class RouteEntry {
   readonly latency = new LatencyHistogram();
   readonly statuses: Record<string, number> = {};
-  errors = 0;
   // Requests per second of the last minute: slot = second % 60, stamped with its second.
   private readonly perSecond = new Uint32Array(WINDOW_SECONDS);
   private readonly stamps = new Float64Array(WINDOW_SECONDS).fill(-1);
@@ -23,13 +22,28 @@ class RouteEntry {
   record(ms: number, status: StatusClass, second: number): void {
     this.latency.record(ms);
     this.statuses[status] = (this.statuses[status] ?? 0) + 1;
-    if (status === '5xx') this.errors++;
     const slot = second % WINDOW_SECONDS;
     if (this.stamps[slot] !== second) {
       this.stamps[slot] = second;
       this.perSecond[slot] = 0;
     }
     this.perSecond[slot]++;
+  }
+
+  /** Adds `other`'s requests to this entry (for the all-routes total). */
+  add(other: RouteEntry): void {
+    this.latency.merge(other.latency);
+    for (const [status, n] of Object.entries(other.statuses)) {
+      this.statuses[status] = (this.statuses[status] ?? 0) + n;
+    }
+    for (let i = 0; i < WINDOW_SECONDS; i++) {
+      if (other.stamps[i] === this.stamps[i]) {
+        this.perSecond[i] += other.perSecond[i];
+      } else if (other.stamps[i] > this.stamps[i]) {
+        this.stamps[i] = other.stamps[i];
+        this.perSecond[i] = other.perSecond[i];
+      }
+    }
   }
 
   recent(second: number): number {
@@ -60,7 +74,6 @@ export function statusClassOf(status: number): StatusClass {
  */
 export class HttpStats {
   private readonly routes = new Map<string, RouteEntry>();
-  private total = new RouteEntry('*', '*');
   private since: number;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -74,7 +87,6 @@ export class HttpStats {
     if (!entry) this.routes.set(key, (entry = new RouteEntry(method, route)));
     const second = Math.floor(this.now() / 1000);
     entry.record(ms, status, second);
-    this.total.record(ms, status, second);
   }
 
   /** Every route, busiest first, and all requests together. */
@@ -96,17 +108,19 @@ export class HttpStats {
         p99Ms: s.p99Ms,
         maxMs: s.maxMs,
         statuses: { ...entry.statuses },
-        errorRate: s.count > 0 ? round(entry.errors / s.count, 4) : 0,
+        errorRate: s.count > 0 ? round((entry.statuses['5xx'] ?? 0) / s.count, 4) : 0,
       };
     };
+    // The total is derived here rather than kept per request: the hot path records once.
+    const total = new RouteEntry('*', '*');
+    for (const entry of this.routes.values()) total.add(entry);
     const routes = [...this.routes.values()].map(view).sort((a, b) => b.count - a.count);
-    return { since: new Date(this.since).toISOString(), total: view(this.total), routes };
+    return { since: new Date(this.since).toISOString(), total: view(total), routes };
   }
 
   /** Forgets everything recorded. */
   reset(): void {
     this.routes.clear();
-    this.total = new RouteEntry('*', '*');
     this.since = this.now();
   }
 }

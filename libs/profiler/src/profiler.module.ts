@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { PERF_QUERY_PROFILER } from '@nest-perf/core';
-import { ConfigurableModuleClass } from './profiler.module-definition';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './profiler.module-definition';
 import { QueryProfilerService } from './profiler.service';
 
 /**
@@ -26,4 +27,9 @@ import { QueryProfilerService } from './profiler.service';
   ],
   exports: [QueryProfilerService, PERF_QUERY_PROFILER],
 })
-export class QueryProfilerModule extends ConfigurableModuleClass {}
+export class QueryProfilerModule extends ConfigurableModuleClass {
+  /** The module with its options; `forRoot()` alone uses the defaults. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

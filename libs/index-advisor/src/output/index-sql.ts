@@ -28,11 +28,12 @@ function tableRef(index: PlannedIndex, dialect: MigrationDialect): string {
 /**
  * `CREATE INDEX ...` for one index: idempotent (`IF NOT EXISTS`), every identifier quoted; on
  * Postgres `CONCURRENTLY` unless `concurrently: false` (writes keep flowing while it builds).
+ * `anonymous: true` leaves out the name (and so `IF NOT EXISTS`), as hypopg wants it.
  */
 export function createIndexSql(
   index: PlannedIndex,
   dialect: MigrationDialect,
-  { concurrently = true }: { concurrently?: boolean } = {},
+  { concurrently = true, anonymous = false }: { concurrently?: boolean; anonymous?: boolean } = {},
 ): string {
   if (dialect === 'sqlite' && (index.method !== 'btree' || index.include?.length)) {
     throw new Error(
@@ -47,8 +48,8 @@ export function createIndexSql(
     })
     .join(', ');
   const parts = [
-    `CREATE INDEX${dialect === 'postgres' && concurrently ? ' CONCURRENTLY' : ''} IF NOT EXISTS`,
-    quoteIdent(index.name, dialect),
+    `CREATE INDEX${dialect === 'postgres' && concurrently ? ' CONCURRENTLY' : ''}`,
+    ...(anonymous ? [] : ['IF NOT EXISTS', quoteIdent(index.name, dialect)]),
     `ON ${tableRef(index, dialect)}`,
     ...(dialect === 'postgres' && index.method !== 'btree' ? [`USING ${index.method}`] : []),
     `(${columns})`,

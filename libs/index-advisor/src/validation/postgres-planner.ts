@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { createIndexSql } from '../output/index-sql';
 import type { PlannedIndex } from '../output/index-sql';
+import { ConnectionPlanner } from './connection-planner';
 import type { Planner, PlanEstimate } from './planner';
 
 interface PlanNode {
@@ -41,14 +42,16 @@ function parameterCount(sql: string): number {
  * hypopg (planner-only: nothing is built, nothing is locked).
  * @internal
  */
-export class PostgresPlanner implements Planner {
+export class PostgresPlanner extends ConnectionPlanner implements Planner {
   readonly dialect = 'postgres';
   private statement = 0;
 
   private constructor(
-    private readonly runner: QueryRunner,
+    runner: QueryRunner,
     readonly hypopg: boolean,
-  ) {}
+  ) {
+    super(runner);
+  }
 
   get hypothetical(): boolean {
     return this.hypopg;
@@ -118,10 +121,7 @@ export class PostgresPlanner implements Planner {
     const names = new Map<string, string>();
     try {
       for (const index of indexes) {
-        const ddl = createIndexSql(index, 'postgres', { concurrently: false }).replace(
-          / IF NOT EXISTS "(?:[^"]|"")+"/,
-          '',
-        );
+        const ddl = createIndexSql(index, 'postgres', { concurrently: false, anonymous: true });
         const [row]: { indexname: string }[] = await this.runner.query(
           'SELECT indexname FROM hypopg_create_index($1)',
           [ddl],
@@ -139,26 +139,10 @@ export class PostgresPlanner implements Planner {
    * hypopg cannot simulate (GIN). It locks writes on the tables while it runs.
    */
   async withRealIndexes<T>(indexes: PlannedIndex[], fn: () => Promise<T>): Promise<T> {
-    await this.runner.startTransaction();
-    try {
-      for (const index of indexes) {
-        if (index.opclass === 'gin_trgm_ops') {
-          await this.runner.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-        }
-        await this.runner.query(createIndexSql(index, 'postgres', { concurrently: false }));
-      }
-      return await fn();
-    } finally {
-      await this.runner.rollbackTransaction();
-    }
-  }
-
-  /** Runs a catalog query on the planner's connection. */
-  query<T>(sql: string, params?: unknown[]): Promise<T[]> {
-    return this.runner.query(sql, params);
-  }
-
-  async close(): Promise<void> {
-    await this.runner.release();
+    const statements = indexes.flatMap((index) => [
+      ...(index.opclass === 'gin_trgm_ops' ? ['CREATE EXTENSION IF NOT EXISTS pg_trgm'] : []),
+      createIndexSql(index, 'postgres', { concurrently: false }),
+    ]);
+    return this.rolledBack(statements, fn);
   }
 }

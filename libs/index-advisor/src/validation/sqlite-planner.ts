@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { createIndexSql } from '../output/index-sql';
 import type { PlannedIndex } from '../output/index-sql';
+import { ConnectionPlanner } from './connection-planner';
 import type { Planner, PlanEstimate } from './planner';
 
 interface PlanRow {
@@ -57,12 +58,14 @@ export function scoreSqlitePlan(rows: PlanRow[], largestTable: number): PlanEsti
  * database is locked for writes meanwhile).
  * @internal
  */
-export class SqlitePlanner implements Planner {
+export class SqlitePlanner extends ConnectionPlanner implements Planner {
   readonly dialect = 'sqlite';
   readonly hypothetical = true;
   private readonly sizes = new Map<string, number>();
 
-  private constructor(private readonly runner: QueryRunner) {}
+  private constructor(runner: QueryRunner) {
+    super(runner);
+  }
 
   static async open(dataSource: DataSource): Promise<SqlitePlanner> {
     const runner = dataSource.createQueryRunner();
@@ -99,20 +102,9 @@ export class SqlitePlanner implements Planner {
   }
 
   async withRealIndexes<T>(indexes: PlannedIndex[], fn: () => Promise<T>): Promise<T> {
-    await this.runner.startTransaction();
-    try {
-      for (const index of indexes) await this.runner.query(createIndexSql(index, 'sqlite'));
-      return await fn();
-    } finally {
-      await this.runner.rollbackTransaction();
-    }
-  }
-
-  query<T>(sql: string, params?: unknown[]): Promise<T[]> {
-    return this.runner.query(sql, params);
-  }
-
-  async close(): Promise<void> {
-    await this.runner.release();
+    return this.rolledBack(
+      indexes.map((index) => createIndexSql(index, 'sqlite')),
+      fn,
+    );
   }
 }
