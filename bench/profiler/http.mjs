@@ -8,7 +8,7 @@
 // against an endpoint that runs 5 SQL statements, userIds varied. Per round: req/s, p50, p99.
 // Reported: medians, and the medians of the per-round ratios B/A, C/A, D/A and B/D.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -166,9 +166,23 @@ export async function startApp(app) {
   };
 }
 
+/**
+ * CPU time the process has run so far, in ns (Linux `/proc/<pid>/schedstat`: user + system, ns
+ * resolution), or undefined where that file does not exist. With `taskset` the app's pid is
+ * taskset's (it execs the command).
+ */
+function cpuNs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One bounded autocannon run; throws on any non-2xx, error or timeout. */
 async function load(app, pathOf, { seconds, connections, maxRequests }) {
   let next = 0;
+  const cpuBefore = cpuNs(app.child.pid);
   const result = await autocannon({
     url: app.base,
     connections,
@@ -191,7 +205,14 @@ async function load(app, pathOf, { seconds, connections, maxRequests }) {
         `out of ${result.requests.total} (status codes ${JSON.stringify(result.statusCodeStats)})`,
     );
   }
+  const cpuAfter = cpuNs(app.child.pid);
   return {
+    // The app's own CPU per request (µs): what the profiler adds to it, without the share of the
+    // machine that Postgres and the load generator take (they set req/s too).
+    cpuUs:
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : (cpuAfter - cpuBefore) / 1_000 / result.requests.total,
     rps: result.requests.total / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -288,6 +309,11 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
   const bD = pairedRatio(B, D, 'rps');
   const cA = pairedRatio(C, A, 'rps');
   const bC = pairedRatio(B, C, 'rps');
+  const hasCpu = live.every((a) => a.runs.every((x) => x.cpuUs !== undefined));
+  const cpuCells = (a) =>
+    hasCpu
+      ? [med(a, 'cpuUs').toFixed(1), a === A ? '' : `${pairedRatio(a, A, 'cpuUs').toFixed(3)}×`]
+      : [];
   const rows = live.map((a) => [
     a.name,
     fmtInt(med(a, 'rps')),
@@ -297,8 +323,12 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
     String(med(a, 'p99')),
     a === A ? '' : fmtRatio(pairedRatio(a, A, 'rps')),
     a === A ? '' : fmtRatio(pairedRatio(a, A, 'p99')),
+    ...cpuCells(a),
     fmtInt(a.runs.reduce((n, x) => n + x.total, 0)),
   ]);
+  const cpuNote = hasCpu
+    ? `; app CPU per request B/A ${pairedRatio(B, A, 'cpuUs').toFixed(3)}×, D/A ${pairedRatio(D, A, 'cpuUs').toFixed(3)}×, B/D ${pairedRatio(B, D, 'cpuUs').toFixed(3)}×`
+    : '';
   const bQueries = B.probe.queries.filter((q) => q !== undefined);
   if (!B.probe.serverTiming)
     notes.push(
@@ -316,7 +346,7 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
     target(
       profilerActive ? bA >= 0.97 : null,
       'B/A ≥ 0.97 req/s (profiler on vs off, median of per-round ratios)',
-      `${fmtRatio(bA)}${profilerActive ? '' : ' — profiler not active in B, not judged'}; D/A ${fmtRatio(dA)} (AsyncLocalStorage alone), B/D ${fmtRatio(bD)} (the profiler on top of it)`,
+      `${fmtRatio(bA)} (${bA.toFixed(3)})${profilerActive ? '' : ' — profiler not active in B, not judged'}; D/A ${fmtRatio(dA)} (AsyncLocalStorage alone), B/D ${fmtRatio(bD)} (the profiler on top of it)${cpuNote}`,
     ),
     target(
       profilerActive ? bC > 1 : null,
@@ -332,7 +362,7 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
   const markdown = [
     '## 1. HTTP: profiler on vs off vs OpenTelemetry vs AsyncLocalStorage alone',
     '',
-    `Four \`node apps/sample/dist/main.js\` processes on the Postgres bench database (${dataset.tasks.toLocaleString('en-US')} tasks; in-process cache, no Redis; indexes: ${dataset.indexes.join('; ')} — without the last two, two of the endpoint's statements scan 0.5M and 1.9M rows, ~100 ms or more per request, and the comparison would measure Postgres alone), started once and loaded one at a time: \`GET ${path}\` (uncached; ${bQueries.length ? `${bQueries[0]} SQL statement(s) per request by B's Server-Timing` : 'statements per request unknown: B sent no Server-Timing'}) for 1,000 userIds from 101 to 10,000 in turn (the 100 heaviest task owners left out). autocannon ${opts.connections} connections, ${opts.seconds} s per run (capped at ${fmtInt(opts.maxRequests)} requests), a ${warmup.seconds} s warm-up per process first; ${rounds} rounds, order rotated each round. Every response checked: 2xx only (the run fails otherwise). Latencies are autocannon's (1 ms resolution for p50/p99; mean with decimals). C: \`node -r bench/profiler/otel-register.cjs\` — NodeTracerProvider + SimpleSpanProcessor(InMemorySpanExporter), \`TypeormInstrumentation\` via \`registerInstrumentations\`, exporter emptied every 250 ms; it produced ${fmtInt(C.spanCount)} spans for ${fmtInt(C.requests)} measured requests (${(C.spanCount / C.requests).toFixed(2)} per request; ${fmtInt(C.spansAtExit)} in total, warm-up and probes included, as it reported on SIGTERM). D: \`node -r bench/profiler/als-only.cjs\` — one \`AsyncLocalStorage.run\` around each request's listeners and nothing else, the floor of any per-request context. Ratios: median over rounds of the per-round ratio (each round runs A, B, C and D back to back). Server-Timing seen on B: \`${B.probe.serverTiming ?? '(none)'}\`.`,
+    `Four \`node apps/sample/dist/main.js\` processes on the Postgres bench database (${dataset.tasks.toLocaleString('en-US')} tasks; in-process cache, no Redis; indexes: ${dataset.indexes.join('; ')} — without the last two, two of the endpoint's statements scan 0.5M and 1.9M rows, ~100 ms or more per request, and the comparison would measure Postgres alone), started once and loaded one at a time: \`GET ${path}\` (uncached; ${bQueries.length ? `${bQueries[0]} SQL statement(s) per request by B's Server-Timing` : 'statements per request unknown: B sent no Server-Timing'}) for 1,000 userIds from 101 to 10,000 in turn (the 100 heaviest task owners left out). autocannon ${opts.connections} connections, ${opts.seconds} s per run (capped at ${fmtInt(opts.maxRequests)} requests), a ${warmup.seconds} s warm-up per process first; ${rounds} rounds, order rotated each round. Every response checked: 2xx only (the run fails otherwise). Latencies are autocannon's (1 ms resolution for p50/p99; mean with decimals). C: \`node -r bench/profiler/otel-register.cjs\` — NodeTracerProvider + SimpleSpanProcessor(InMemorySpanExporter), \`TypeormInstrumentation\` via \`registerInstrumentations\`, exporter emptied every 250 ms; it produced ${fmtInt(C.spanCount)} spans for ${fmtInt(C.requests)} measured requests (${(C.spanCount / C.requests).toFixed(2)} per request; ${fmtInt(C.spansAtExit)} in total, warm-up and probes included, as it reported on SIGTERM). D: \`node -r bench/profiler/als-only.cjs\` — one \`AsyncLocalStorage.run\` around each request's listeners and nothing else, the floor of any per-request context. Ratios: median over rounds of the per-round ratio (each round runs A, B, C and D back to back).${hasCpu ? " App CPU µs/request: the app process's CPU time (user + system, `/proc/<pid>/schedstat`) during the run divided by its requests; req/s also depends on the CPU that Postgres (not pinned) and autocannon take on this 2-core machine, the app's CPU per request does not." : ''} Server-Timing seen on B: \`${B.probe.serverTiming ?? '(none)'}\`.`,
     '',
     table(
       [
@@ -344,6 +374,7 @@ export async function runHttp({ quick = false, log = console.error, path = DEFAU
         'p99 ms',
         '× A req/s (paired)',
         '× A p99 (paired)',
+        ...(hasCpu ? ['app CPU µs/request', '× A CPU/request (paired)'] : []),
         'requests',
       ],
       rows,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   FingerprintCache,
+  sampledKey,
   fingerprintSql,
   type ParamSource,
   type SqlDialect,
@@ -349,6 +350,21 @@ describe('FingerprintCache', () => {
     expect(cache.get('SELECT a')).not.toBe(a); // recomputed, which evicts b
     expect(cache.get('SELECT a')).toEqual(a);
     expect(cache.get('SELECT b')).not.toBe(b);
+    expect(cache.size).toBe(2);
+  });
+
+  it('tells apart statements that differ only where the lookup key does not sample', () => {
+    const filler = ` FROM "tasks" WHERE ${Array.from({ length: 30 }, (_, i) => `"c${i}" = 1`).join(' AND ')}`;
+    const a = `SELECT "a"${filler}`;
+    const b = `SELECT "b"${filler}`;
+    expect(sampledKey(a)).toBe(sampledKey(b));
+    const cache = new FingerprintCache('postgres');
+    for (let round = 0; round < 3; round++) {
+      // Fresh string objects each time, as an ORM builds them.
+      expect(cache.get(a.slice(0, 10) + a.slice(10)).text).toContain('SELECT "a"');
+      expect(cache.get(b.slice(0, 10) + b.slice(10)).text).toContain('SELECT "b"');
+    }
+    expect(cache.get(a)).not.toEqual(cache.get(b));
     expect(cache.size).toBe(2);
   });
 

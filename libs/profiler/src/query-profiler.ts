@@ -4,10 +4,10 @@ import type { PerfRequestContext, Workload, WorkloadDialect } from '@nest-perf/c
 import type { DataSource, QueryRunner } from 'typeorm';
 import { applicationCallSite } from './call-site';
 import { explainInto } from './explain';
-import type { Fingerprint, SqlDialect } from './fingerprint';
+import type { SqlDialect } from './fingerprint';
 import { nPlusOneHint } from './hints';
-import { dialectOf, instrumentDataSource } from './instrument';
-import type { InstrumentedSource, StatementHandler } from './instrument';
+import { dialectOf, instrumentDataSource, isUnrecorded } from './instrument';
+import type { InstrumentedSource, StatementHooks } from './instrument';
 import type { QueryProfilerOptions } from './interfaces/profiler-options.interface';
 import { NPlusOneRegistry } from './n-plus-one';
 import type { NPlusOneReport } from './n-plus-one';
@@ -15,26 +15,15 @@ import { NPlusOneQueryError } from './profiler.errors';
 import { resolveProfilerOptions } from './profiler.options';
 import type { ResolvedProfilerOptions } from './profiler.options';
 import { QueryStatsRegistry, round } from './query-stats';
-import type { FingerprintRow, QueryStats } from './query-stats';
+import type { QueryStats } from './query-stats';
 import { routeTemplateOf } from '@nest-perf/core';
 import { RequestRecord } from './request-record';
-import type { FingerprintRuns } from './request-record';
+import type { FingerprintRuns, Statement } from './request-record';
 import { sanitizeParams, SlowQueryBuffer } from './slow-queries';
 import { workloadOf, writeWorkloadFile } from './workload-file';
 import type { SlowQuery } from './slow-queries';
 
 type ProfiledContext = PerfRequestContext & { [key: symbol]: RequestRecord | undefined };
-
-/** One statement on its way through the profiler. */
-interface Statement {
-  readonly source: InstrumentedSource;
-  readonly sql: string;
-  readonly params: unknown[] | undefined;
-  readonly fp: Fingerprint;
-  readonly row: FingerprintRow;
-  readonly record: RequestRecord | undefined;
-  readonly runs: FingerprintRuns | undefined;
-}
 
 /** Totals since start or the last `reset()`. */
 export interface QueryProfilerSummary {
@@ -73,6 +62,8 @@ export class QueryProfiler {
   private slowCount = 0;
   private since = new Date();
   private failures = 0;
+  // Statements in flight outside any request (see MAX_BACKGROUND_PENDING).
+  private readonly background: Statement[] = [];
   // Each profiler keeps its request record on the context under a key of its own.
   private readonly recordKey = Symbol('nest-perf.profiler.record');
 
@@ -99,7 +90,7 @@ export class QueryProfiler {
           '(postgres, mysql/mariadb and sqlite/better-sqlite3 are)',
       );
     }
-    this.attached.set(dataSource, instrumentDataSource(dataSource, dialect, this.handle));
+    this.attached.set(dataSource, instrumentDataSource(dataSource, dialect, this.hooks));
   }
 
   /** Stops timing `dataSource` (runners already created keep reporting until released). */
@@ -216,64 +207,64 @@ export class QueryProfiler {
     return (byMethod[context.method] ??= describeRoute(context));
   }
 
-  // The per-statement path. An arrow function so that it can be handed to the instrumentation.
-  private readonly handle: StatementHandler = (
-    source,
-    runner,
-    original,
-    sql,
-    params,
-    structured,
-  ) => {
-    let statement: Statement;
-    try {
-      const fp = source.fingerprints.get(sql);
-      const row = this.stats_.rowFor(fp, source.dialect);
-      const context = currentRequestContext();
-      const record = context && (context as ProfiledContext)[this.recordKey];
-      const runs = record?.runsOf(fp, row);
-      statement = { source, sql, params, fp, row, record, runs };
-      if (runs !== undefined && ++runs.count === this.options.nPlusOne.threshold) {
-        const error = fp.kind === 'select' ? this.crossed(record!, runs) : undefined;
-        if (error) return Promise.reject(error);
-      }
-    } catch (error) {
-      this.fail(error);
-      return original.call(runner, sql, params, structured);
-    }
-    // Pooled runners without a connection acquire it before the clock starts: pool waits are not
-    // statement time.
-    const acquireFirst = source.pooled && runner.databaseConnection === undefined;
-    return this.run(statement, runner, original, structured, acquireFirst);
-  };
-
-  // One async function rather than promise chains: no closures per statement.
-  private async run(
-    statement: Statement,
-    runner: QueryRunner,
-    original: (sql: string, params?: unknown[], structured?: boolean) => Promise<unknown>,
-    structured: boolean | undefined,
-    acquireFirst: boolean,
-  ): Promise<unknown> {
-    if (acquireFirst) {
+  // The per-statement path, called by TypeORM synchronously inside QueryRunner.query: no promise
+  // and no closure per statement. Arrow functions so that they can be handed to the subscriber.
+  private readonly hooks: StatementHooks = {
+    before: (source, event) => {
+      const runner = event.queryRunner;
+      if (isUnrecorded(runner)) return;
+      let crossing: NPlusOneQueryError | undefined;
       try {
-        await runner.connect();
+        const sql = event.query;
+        const fp = source.fingerprints.get(sql);
+        const row = this.stats_.rowFor(fp, source.dialect);
+        const context = currentRequestContext();
+        const record = context && (context as ProfiledContext)[this.recordKey];
+        const runs = record?.runsOf(fp, row);
+        if (runs !== undefined && ++runs.count === this.options.nPlusOne.threshold) {
+          crossing = fp.kind === 'select' ? this.crossed(record!, runs) : undefined;
+        }
+        if (crossing === undefined) {
+          const statement: Statement = {
+            source,
+            runner,
+            sql,
+            params: event.parameters,
+            fp,
+            row,
+            record,
+            runs,
+            start: 0,
+          };
+          const pending = record?.pending ?? this.background;
+          if (pending.length >= MAX_BACKGROUND_PENDING) pending.shift();
+          pending.push(statement);
+          statement.start = performance.now();
+        }
       } catch (error) {
-        this.finish(statement, 0, error);
-        throw error;
+        this.fail(error);
       }
-    }
-    const start = performance.now();
-    let result: unknown;
-    try {
-      result = await original.call(runner, statement.sql, statement.params, structured);
-    } catch (error) {
-      this.finish(statement, performance.now() - start, error);
-      throw error;
-    }
-    this.finish(statement, performance.now() - start, undefined);
-    return result;
-  }
+      // mode 'throw': TypeORM rejects the statement with this error before sending it.
+      if (crossing !== undefined) throw crossing;
+    },
+    after: (source, event) => {
+      const end = performance.now();
+      const runner = event.queryRunner;
+      if (isUnrecorded(runner)) return;
+      try {
+        const context = currentRequestContext();
+        const record = context && (context as ProfiledContext)[this.recordKey];
+        const statement = takePending(record?.pending ?? this.background, runner, event.query);
+        // Undefined for a statement that began before attach().
+        if (statement === undefined) return;
+        const error =
+          event.success === false ? (event.error ?? new Error('query failed')) : undefined;
+        this.finish(statement, end - statement.start, error);
+      } catch (error) {
+        this.fail(error);
+      }
+    },
+  };
 
   private finish(statement: Statement, ms: number, error: unknown): void {
     try {
@@ -360,6 +351,31 @@ export class QueryProfiler {
       this.logger.error(`internal error (the statement ran unprofiled): ${String(error)}`);
     }
   }
+}
+
+/**
+ * Statements sent and not yet finished, outside any request. Bounded: a statement whose
+ * AfterQuery never comes (another subscriber's beforeQuery threw after ours) must not leak.
+ */
+const MAX_BACKGROUND_PENDING = 10_000;
+
+/**
+ * Removes and returns the oldest pending statement of `runner` with this SQL text (the same
+ * string object TypeORM passed to beforeQuery, so `===` compares pointers). A runner runs its
+ * statements in order, so the oldest match is the one that finished; the list holds the
+ * statements in flight in one request (one, usually) or in the background.
+ */
+function takePending(list: Statement[], runner: QueryRunner, sql: string): Statement | undefined {
+  const last = list.length - 1;
+  if (last === 0 && list[0].runner === runner && list[0].sql === sql) return list.pop();
+  for (let i = 0; i <= last; i++) {
+    const statement = list[i];
+    if (statement.runner === runner && statement.sql === sql) {
+      list.splice(i, 1);
+      return statement;
+    }
+  }
+  return undefined;
 }
 
 /** @internal */

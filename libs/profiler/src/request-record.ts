@@ -1,6 +1,22 @@
 import type { PerfRequestContext } from '@nest-perf/core';
+import type { QueryRunner } from 'typeorm';
 import type { Fingerprint } from './fingerprint';
+import type { InstrumentedSource } from './instrument';
 import type { FingerprintRow } from './query-stats';
+
+/** @internal One statement between TypeORM's BeforeQuery and AfterQuery events. */
+export interface Statement {
+  readonly source: InstrumentedSource;
+  readonly runner: QueryRunner;
+  readonly sql: string;
+  readonly params: unknown[] | undefined;
+  readonly fp: Fingerprint;
+  readonly row: FingerprintRow;
+  readonly record: RequestRecord | undefined;
+  readonly runs: FingerprintRuns | undefined;
+  /** `performance.now()` when the statement was sent. */
+  start: number;
+}
 
 /** @internal One fingerprint's runs within one request. */
 export interface FingerprintRuns {
@@ -26,6 +42,8 @@ export class RequestRecord {
    * statements (cheaper to allocate and to search than a Map at that size).
    */
   readonly runs: FingerprintRuns[] = [];
+  /** Statements sent and not finished yet (one, usually). */
+  readonly pending: Statement[] = [];
   closed = false;
 
   constructor(
