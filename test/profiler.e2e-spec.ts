@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { parseWorkload, PERF_QUERY_PROFILER } from '@nest-perf/core';
+import {
+  createRequestContext,
+  parseWorkload,
+  PERF_QUERY_PROFILER,
+  runWithRequestContext,
+} from '@nest-perf/core';
 import { QueryProfiler, QueryProfilerService } from '@nest-perf/profiler';
 import type { QueryStats } from '@nest-perf/profiler';
 import Ajv from 'ajv';
@@ -403,6 +408,66 @@ describe('query profiler timing on a Postgres pool', () => {
       expect(wall).toBeGreaterThanOrEqual(100);
       const other = row.totalMs - row.maxMs;
       expect(row.maxMs).toBeLessThan(other * 1.5);
+    } finally {
+      profiler.close();
+      await dataSource.destroy();
+    }
+  });
+
+  it('pairs concurrent statements on one runner (Promise.all inside a transaction)', async () => {
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: TEST_POSTGRES_URL,
+      extra: { max: 2 },
+    }).initialize();
+    const profiler = new QueryProfiler();
+    try {
+      profiler.attach(dataSource);
+      const context = createRequestContext('GET', '/fan-out-in-transaction');
+      const record = profiler.openRequest(context, undefined);
+      // One connection runs them in order: 60 ms, then 10 ms, then 30 ms. The 10 ms statement
+      // finishes ~70 ms after it was sent; a profiler pairing events wrongly would time it at 60.
+      await runWithRequestContext(context, () =>
+        dataSource.transaction((manager) =>
+          Promise.all([
+            manager.query('SELECT pg_sleep(0.06) AS a'),
+            manager.query('SELECT pg_sleep(0.01) AS b'),
+            manager.query('SELECT pg_sleep(0.03) AS c'),
+          ]),
+        ),
+      );
+      profiler.closeRequest(record);
+      expect(record.pending).toEqual([]);
+      expect(record.queries).toBe(5); // START TRANSACTION, the three, COMMIT
+      const timed = (alias: string) =>
+        profiler.stats().find((row) => row.sql.includes(`AS ${alias}`))!;
+      expect(timed('a').maxMs).toBeGreaterThanOrEqual(55);
+      expect(timed('b').maxMs).toBeGreaterThanOrEqual(60); // sent with a, waited for it
+      expect(timed('c').maxMs).toBeGreaterThanOrEqual(90);
+      expect(timed('c').routes).toEqual(['GET /fan-out-in-transaction']);
+    } finally {
+      profiler.close();
+      await dataSource.destroy();
+    }
+  });
+
+  it('counts a statement whose connection cannot be had as nothing, and keeps working', async () => {
+    const dataSource = await new DataSource({
+      type: 'postgres',
+      url: TEST_POSTGRES_URL,
+      extra: { max: 1, connectionTimeoutMillis: 200 },
+    }).initialize();
+    const profiler = new QueryProfiler();
+    try {
+      profiler.attach(dataSource);
+      const holder = dataSource.createQueryRunner();
+      await holder.connect(); // the pool's only connection
+      await expect(dataSource.query('SELECT 1 AS starved')).rejects.toThrow(/timeout/i);
+      await holder.release();
+      // Never sent: not a statement of the database, not an error of its fingerprint.
+      expect(profiler.summary()).toMatchObject({ statements: 0, errors: 0 });
+      await dataSource.query('SELECT 1 AS fed');
+      expect(profiler.summary()).toMatchObject({ statements: 1, errors: 0 });
     } finally {
       profiler.close();
       await dataSource.destroy();

@@ -75,17 +75,55 @@ describe('QueryProfiler (SQLite in memory)', () => {
     expect(profiler.stats()[0].count).toBe(1);
   });
 
-  it("wraps SQLite's shared query runner once, even across attach/detach cycles", async () => {
+  it('subscribes once, even across attach/detach cycles, and leaves nothing behind', async () => {
+    const before = dataSource.subscribers.length;
     const profiler = new QueryProfiler();
     for (let i = 0; i < 3; i++) {
       profiler.attach(dataSource);
+      profiler.attach(dataSource);
+      expect(dataSource.subscribers.length).toBe(before + 1);
       profiler.detach(dataSource);
     }
+    expect(dataSource.subscribers.length).toBe(before);
     profiler.attach(dataSource);
     await dataSource.query('SELECT 1 AS x');
     await dataSource.query('SELECT 1 AS x');
     expect(profiler.summary().statements).toBe(2);
     profiler.close();
+    expect(dataSource.subscribers.length).toBe(before);
+  });
+
+  it('attaches to a DataSource before it is initialized', async () => {
+    const early = new DataSource({ type: 'better-sqlite3', database: ':memory:' });
+    const profiler = new QueryProfiler();
+    profiler.attach(early);
+    await early.initialize();
+    try {
+      await early.query('SELECT 3 AS three');
+      expect(profiler.summary().statements).toBe(1);
+      profiler.detach(early);
+      await early.query('SELECT 3 AS three');
+      expect(profiler.summary().statements).toBe(1);
+      expect(early.subscribers).toEqual([]);
+    } finally {
+      await early.destroy();
+    }
+  });
+
+  it('pairs statements sent together on the shared runner', async () => {
+    const profiler = new QueryProfiler();
+    profiler.attach(dataSource);
+    const context = createRequestContext('GET', '/together');
+    const record = profiler.openRequest(context, undefined);
+    const sql = 'SELECT COUNT(*) AS n FROM photos WHERE album_id = ?';
+    await runWithRequestContext(context, () =>
+      Promise.all([1, 2, 3, 4].map((id) => dataSource.query(sql, [id]))),
+    );
+    profiler.closeRequest(record);
+    profiler.close();
+    expect(record.pending).toEqual([]);
+    expect(record.queries).toBe(4);
+    expect(profiler.stats()[0]).toMatchObject({ count: 4, routes: ['GET /together'] });
   });
 
   it('reports an N+1 with a hint naming the relation', async () => {
