@@ -2,7 +2,7 @@
 // A better-sqlite3 `:memory:` DataSource; each iteration is one "request" like the HTTP
 // benchmark's endpoint: a fresh `@nest-perf/core` request context running 5 different
 // TypeORM-shaped SELECTs one after the other. (a) no profiler, (b) `new QueryProfiler()
-// .attach(ds)` with the request record opened and closed as its middleware does, (c) the bare
+// .attach(ds)` with the request record opened and closed as its HTTP server hook does, (c) the bare
 // wrapper (performance.now() around runner.query + a Map update). Two drivers: real SQLite
 // statements, and a fake connection whose statements return at once (TypeORM's runner code still
 // runs in full; only SQLite's own work, the same in every variant, is taken out). Variants
@@ -257,7 +257,7 @@ export async function runStatementCost({ quick = false, log = console.error } = 
   const markdown = [
     '## 2. Added CPU per statement (mitata)',
     '',
-    `One iteration = one request like the HTTP section's endpoint: a fresh \`runWithRequestContext(createRequestContext('GET', '/bench'), …)\` running ${PER_REQUEST} different TypeORM-shaped SELECTs (user by id, task count, latest tasks, count by status, one by priority; user 1 or 2 alternately) through \`dataSource.query()\`, awaited one after the other; per statement = per iteration / ${PER_REQUEST}. (b) opens and closes the profiler's request record as its middleware does, so its per-request work is included, spread over the ${PER_REQUEST} statements. better-sqlite3 \`:memory:\`, one DataSource per variant. "fake connection": the driver's connection is replaced by one whose prepared statements return a constant row at once, so everything TypeORM does still runs but SQLite's work (the same for every variant) is gone; this isolates the hook's cost best and is the figure the first target uses. mitata \`measure()\` (min ${opts.min_cpu_time / 1e6} ms per measurement), ${rounds} rounds with the order rotated each round; medians over rounds of mitata's per-iteration p50 (and avg). "added" = median(variant) − median(a); "paired" = median over rounds of (variant − a) within the round. "recorded" = statements the hook saw while measured (must be > 0).`,
+    `One iteration = one request like the HTTP section's endpoint: a fresh \`runWithRequestContext(createRequestContext('GET', '/bench'), …)\` running ${PER_REQUEST} different TypeORM-shaped SELECTs (user by id, task count, latest tasks, count by status, one by priority; user 1 or 2 alternately) through \`dataSource.query()\`, awaited one after the other; per statement = per iteration / ${PER_REQUEST}. (b) opens and closes the profiler's request record as its HTTP server hook does, so its per-request work is included, spread over the ${PER_REQUEST} statements. better-sqlite3 \`:memory:\`, one DataSource per variant. "fake connection": the driver's connection is replaced by one whose prepared statements return a constant row at once, so everything TypeORM does still runs but SQLite's work (the same for every variant) is gone; this isolates the hook's cost best and is the figure the first target uses. mitata \`measure()\` (min ${opts.min_cpu_time / 1e6} ms per measurement), ${rounds} rounds with the order rotated each round; medians over rounds of mitata's per-iteration p50 (and avg). "added" = median(variant) − median(a); "paired" = median over rounds of (variant − a) within the round. "recorded" = statements the hook saw while measured (must be > 0).`,
     '',
     table(
       [

@@ -162,7 +162,7 @@ export class QueryProfiler {
     this.since = new Date();
   }
 
-  /** @internal Starts this profiler's record of a request (called by the middleware). */
+  /** @internal Starts this profiler's record of a request (called by the server hook). */
   openRequest(context: PerfRequestContext, request: unknown): RequestRecord {
     const record = new RequestRecord(context, request);
     (context as ProfiledContext)[this.recordKey] = record;

@@ -17,7 +17,7 @@ interface RequestEmitter {
  * which cost ~8 µs per request in Express's router (a wildcard layer matched for every request)
  * and Nest's middleware proxies; it also starts earlier (before body parsing). Returns the
  * function that puts the original listeners back, or undefined when `server` is not an HTTP
- * server (the caller then falls back to the middleware).
+ * server (the caller then points to QueryProfilerInterceptor).
  * @internal
  */
 export function hookServer(profiler: QueryProfiler, server: unknown): (() => void) | undefined {
