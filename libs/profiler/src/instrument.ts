@@ -57,8 +57,9 @@ export function isUnrecorded(runner: QueryRunner): boolean {
  * pool waits are not statement time; the clock is the profiler's own (`afterQuery`'s
  * `executionTime` has 1 ms resolution).
  *
- * A DataSource not yet initialized gets the subscriber when `initialize()` has built its
- * subscribers (TypeORM replaces the list then). Returns the function that undoes it.
+ * `initialize()` replaces TypeORM's subscriber list, so a DataSource attached before it, or
+ * destroyed and initialized again, gets the subscriber back then. Returns the function that
+ * undoes it.
  * @internal
  */
 export function instrumentDataSource(
@@ -81,27 +82,27 @@ export function instrumentDataSource(
     afterQuery: (event: QueryEventLike): void => hooks.after(source, event),
   };
   const subscribers = (): unknown[] => dataSource.subscribers as unknown[];
-  let restoreInitialize: (() => void) | undefined;
-  if (dataSource.isInitialized) {
-    subscribers().push(subscriber);
-  } else {
-    const target = dataSource as { initialize: () => Promise<DataSource> };
-    const own = Object.prototype.hasOwnProperty.call(target, 'initialize');
-    const initialize = target.initialize;
-    target.initialize = async function (this: DataSource) {
-      const result = await initialize.call(this);
-      if (!subscribers().includes(subscriber)) subscribers().push(subscriber);
-      return result;
-    };
-    restoreInitialize = () => {
-      if (own) target.initialize = initialize;
-      else delete (target as Partial<typeof target>).initialize;
-    };
-  }
+  if (dataSource.isInitialized) subscribers().push(subscriber);
+  // initialize() replaces the subscriber list (also after destroy() and initialize() again).
+  const target = dataSource as { initialize: () => Promise<DataSource> };
+  const own = Object.prototype.hasOwnProperty.call(target, 'initialize');
+  const initialize = target.initialize;
+  let attached = true;
+  const wrapper = async function (this: DataSource) {
+    const result = await initialize.call(this);
+    if (attached && !subscribers().includes(subscriber)) subscribers().push(subscriber);
+    return result;
+  };
+  target.initialize = wrapper;
   return {
     source,
     detach: () => {
-      restoreInitialize?.();
+      attached = false;
+      // Put initialize back unless someone wrapped it after us (then ours stays, inert).
+      if (target.initialize === wrapper) {
+        if (own) target.initialize = initialize;
+        else delete (target as Partial<typeof target>).initialize;
+      }
       const list = subscribers();
       const at = list.indexOf(subscriber);
       if (at >= 0) list.splice(at, 1);

@@ -93,7 +93,7 @@ describe('QueryProfiler (SQLite in memory)', () => {
     expect(dataSource.subscribers.length).toBe(before);
   });
 
-  it('attaches to a DataSource before it is initialized', async () => {
+  it('attaches to a DataSource before it is initialized, and stays through a re-initialize', async () => {
     const early = new DataSource({ type: 'better-sqlite3', database: ':memory:' });
     const profiler = new QueryProfiler();
     profiler.attach(early);
@@ -101,10 +101,16 @@ describe('QueryProfiler (SQLite in memory)', () => {
     try {
       await early.query('SELECT 3 AS three');
       expect(profiler.summary().statements).toBe(1);
+      // destroy() + initialize() rebuilds TypeORM's subscriber list: the profiler stays on.
+      await early.destroy();
+      await early.initialize();
+      await early.query('SELECT 3 AS three');
+      expect(profiler.summary().statements).toBe(2);
       profiler.detach(early);
       await early.query('SELECT 3 AS three');
-      expect(profiler.summary().statements).toBe(1);
+      expect(profiler.summary().statements).toBe(2);
       expect(early.subscribers).toEqual([]);
+      expect(Object.prototype.hasOwnProperty.call(early, 'initialize')).toBe(false);
     } finally {
       await early.destroy();
     }
