@@ -389,15 +389,28 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<v
 }
 
 describe('query profiler timing on a Postgres pool', () => {
-  it('does not count the wait for a pooled connection as statement time', async () => {
+  /** A Postgres DataSource with these pool options and a profiler attached, both closed after. */
+  async function withProfiledPool(
+    extra: Record<string, unknown>,
+    test: (dataSource: DataSource, profiler: QueryProfiler) => Promise<void>,
+  ): Promise<void> {
     const dataSource = await new DataSource({
       type: 'postgres',
       url: TEST_POSTGRES_URL,
-      extra: { max: 1 },
+      extra,
     }).initialize();
     const profiler = new QueryProfiler();
     try {
       profiler.attach(dataSource);
+      await test(dataSource, profiler);
+    } finally {
+      profiler.close();
+      await dataSource.destroy();
+    }
+  }
+
+  it('does not count the wait for a pooled connection as statement time', () =>
+    withProfiledPool({ max: 1 }, async (dataSource, profiler) => {
       const started = performance.now();
       await Promise.all([1, 2].map(() => dataSource.query('SELECT pg_sleep(0.05)')));
       const wall = performance.now() - started;
@@ -408,21 +421,10 @@ describe('query profiler timing on a Postgres pool', () => {
       expect(wall).toBeGreaterThanOrEqual(100);
       const other = row.totalMs - row.maxMs;
       expect(row.maxMs).toBeLessThan(other * 1.5);
-    } finally {
-      profiler.close();
-      await dataSource.destroy();
-    }
-  });
+    }));
 
-  it('pairs concurrent statements on one runner (Promise.all inside a transaction)', async () => {
-    const dataSource = await new DataSource({
-      type: 'postgres',
-      url: TEST_POSTGRES_URL,
-      extra: { max: 2 },
-    }).initialize();
-    const profiler = new QueryProfiler();
-    try {
-      profiler.attach(dataSource);
+  it('pairs concurrent statements on one runner (Promise.all inside a transaction)', () =>
+    withProfiledPool({ max: 2 }, async (dataSource, profiler) => {
       const context = createRequestContext('GET', '/fan-out-in-transaction');
       const record = profiler.openRequest(context, undefined);
       // One connection runs them in order: 60 ms, then 10 ms, then 30 ms. The 10 ms statement
@@ -445,21 +447,10 @@ describe('query profiler timing on a Postgres pool', () => {
       expect(timed('b').maxMs).toBeGreaterThanOrEqual(60); // sent with a, waited for it
       expect(timed('c').maxMs).toBeGreaterThanOrEqual(90);
       expect(timed('c').routes).toEqual(['GET /fan-out-in-transaction']);
-    } finally {
-      profiler.close();
-      await dataSource.destroy();
-    }
-  });
+    }));
 
-  it('counts a statement whose connection cannot be had as nothing, and keeps working', async () => {
-    const dataSource = await new DataSource({
-      type: 'postgres',
-      url: TEST_POSTGRES_URL,
-      extra: { max: 1, connectionTimeoutMillis: 200 },
-    }).initialize();
-    const profiler = new QueryProfiler();
-    try {
-      profiler.attach(dataSource);
+  it('counts a statement whose connection cannot be had as nothing, and keeps working', () =>
+    withProfiledPool({ max: 1, connectionTimeoutMillis: 200 }, async (dataSource, profiler) => {
       const holder = dataSource.createQueryRunner();
       await holder.connect(); // the pool's only connection
       await expect(dataSource.query('SELECT 1 AS starved')).rejects.toThrow(/timeout/i);
@@ -468,9 +459,5 @@ describe('query profiler timing on a Postgres pool', () => {
       expect(profiler.summary()).toMatchObject({ statements: 0, errors: 0 });
       await dataSource.query('SELECT 1 AS fed');
       expect(profiler.summary()).toMatchObject({ statements: 1, errors: 0 });
-    } finally {
-      profiler.close();
-      await dataSource.destroy();
-    }
-  });
+    }));
 });

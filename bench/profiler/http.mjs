@@ -30,7 +30,8 @@ export const PIN =
   availableParallelism() >= 2 &&
   spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
 
-const APPS = [
+/** The HTTP section's variants (request-footprint.mjs measures A, B and D of the same list). */
+export const APPS = [
   { id: 'A', name: 'A: PROFILER=off', env: { PROFILER: 'off' } },
   { id: 'B', name: 'B: PROFILER=on (nest-perf profiler)', env: { PROFILER: 'on' } },
   {

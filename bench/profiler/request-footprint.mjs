@@ -2,27 +2,19 @@
 // D (PROFILER=off + one AsyncLocalStorage.run per request): async resources created per request
 // by type (promises above all: under AsyncLocalStorage each one runs Node's promise hooks), and
 // bytes allocated per request (the sum of V8's `allocated=` figures from --trace-gc-nvp over the
-// measured requests). Both are counts, not timings: they repeat within ~2% between runs, where
-// req/s moves by several percent. Run by hand (about 2 minutes; needs the bench database, so run
-// the HTTP section once first):
+// measured requests). Counts, not timings: the promise counts repeat exactly and the bytes within
+// ~5% between runs, where req/s moves by more. Run by hand (about 4 minutes; needs the bench
+// database, so run the HTTP section once first):
 //   node bench/profiler/request-footprint.mjs [requests=20000]
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { APPS } from './http.mjs';
 import { BENCH_DB_URL, HERE, ROOT, require, sleep } from './shared.mjs';
 
 const autocannon = require('autocannon');
 const measured = Number(process.argv[2] ?? 20_000);
 const ids = Array.from({ length: 1_000 }, (_, i) => 101 + ((i * 7_919) % 9_900));
-const VARIANTS = [
-  { id: 'A', name: 'A: PROFILER=off', env: { PROFILER: 'off' } },
-  { id: 'B', name: 'B: PROFILER=on', env: { PROFILER: 'on' } },
-  {
-    id: 'D',
-    name: 'D: PROFILER=off + AsyncLocalStorage per request',
-    env: { PROFILER: 'off' },
-    preload: join(HERE, 'als-only.cjs'),
-  },
-];
+const VARIANTS = APPS.filter((app) => ['A', 'B', 'D'].includes(app.id));
 
 async function start(variant, port, args) {
   let log = '';

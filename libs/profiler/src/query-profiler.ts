@@ -62,7 +62,7 @@ export class QueryProfiler {
   private slowCount = 0;
   private since = new Date();
   private failures = 0;
-  // Statements in flight outside any request (see MAX_BACKGROUND_PENDING).
+  // Statements in flight outside any request (see MAX_PENDING).
   private readonly background: Statement[] = [];
   // Each profiler keeps its request record on the context under a key of its own.
   private readonly recordKey = Symbol('nest-perf.profiler.record');
@@ -93,7 +93,7 @@ export class QueryProfiler {
     this.attached.set(dataSource, instrumentDataSource(dataSource, dialect, this.hooks));
   }
 
-  /** Stops timing `dataSource` (runners already created keep reporting until released). */
+  /** Stops timing `dataSource` (statements in flight then finish unrecorded). */
   detach(dataSource: DataSource): void {
     this.attached.get(dataSource)?.detach();
     this.attached.delete(dataSource);
@@ -218,14 +218,15 @@ export class QueryProfiler {
         const sql = event.query;
         const fp = source.fingerprints.get(sql);
         const row = this.stats_.rowFor(fp, source.dialect);
-        const context = currentRequestContext();
-        const record = context && (context as ProfiledContext)[this.recordKey];
+        const record = this.currentRecord();
         const runs = record?.runsOf(fp, row);
         if (runs !== undefined && ++runs.count === this.options.nPlusOne.threshold) {
           crossing = fp.kind === 'select' ? this.crossed(record!, runs) : undefined;
         }
         if (crossing === undefined) {
-          const statement: Statement = {
+          const pending = record?.pending ?? this.background;
+          if (pending.length >= MAX_PENDING) pending.shift();
+          pending.push({
             source,
             runner,
             sql,
@@ -234,12 +235,8 @@ export class QueryProfiler {
             row,
             record,
             runs,
-            start: 0,
-          };
-          const pending = record?.pending ?? this.background;
-          if (pending.length >= MAX_BACKGROUND_PENDING) pending.shift();
-          pending.push(statement);
-          statement.start = performance.now();
+            start: performance.now(),
+          });
         }
       } catch (error) {
         this.fail(error);
@@ -252,9 +249,8 @@ export class QueryProfiler {
       const runner = event.queryRunner;
       if (isUnrecorded(runner)) return;
       try {
-        const context = currentRequestContext();
-        const record = context && (context as ProfiledContext)[this.recordKey];
-        const statement = takePending(record?.pending ?? this.background, runner, event.query);
+        const pending = this.currentRecord()?.pending ?? this.background;
+        const statement = takePending(pending, runner, event.query);
         // Undefined for a statement that began before attach().
         if (statement === undefined) return;
         const error =
@@ -265,6 +261,12 @@ export class QueryProfiler {
       }
     },
   };
+
+  // This profiler's record of the request the current code runs for, if any.
+  private currentRecord(): RequestRecord | undefined {
+    const context = currentRequestContext();
+    return context && (context as ProfiledContext)[this.recordKey];
+  }
 
   private finish(statement: Statement, ms: number, error: unknown): void {
     try {
@@ -354,10 +356,11 @@ export class QueryProfiler {
 }
 
 /**
- * Statements sent and not yet finished, outside any request. Bounded: a statement whose
- * AfterQuery never comes (another subscriber's beforeQuery threw after ours) must not leak.
+ * The most statements kept in flight per list (a request's, or the background's; the oldest is
+ * dropped beyond it): a statement whose AfterQuery never comes (another subscriber's beforeQuery
+ * threw after ours) must not leak.
  */
-const MAX_BACKGROUND_PENDING = 10_000;
+const MAX_PENDING = 10_000;
 
 /**
  * Removes and returns the oldest pending statement of `runner` with this SQL text (the same
@@ -366,14 +369,13 @@ const MAX_BACKGROUND_PENDING = 10_000;
  * statements in flight in one request (one, usually) or in the background.
  */
 function takePending(list: Statement[], runner: QueryRunner, sql: string): Statement | undefined {
-  const last = list.length - 1;
-  if (last === 0 && list[0].runner === runner && list[0].sql === sql) return list.pop();
-  for (let i = 0; i <= last; i++) {
+  for (let i = 0; i < list.length; i++) {
     const statement = list[i];
-    if (statement.runner === runner && statement.sql === sql) {
-      list.splice(i, 1);
-      return statement;
-    }
+    if (statement.runner !== runner || statement.sql !== sql) continue;
+    // pop() for the last (usually the only) one: splice would allocate the removed array.
+    if (i === list.length - 1) list.pop();
+    else list.splice(i, 1);
+    return statement;
   }
   return undefined;
 }
